@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { connectDatabase, type DatabaseOptions } from './db/connect.js';
+import type { Db } from './db/schema.js';
+import { partnersService, tokensService } from './domains/partners/index.js';
+import { loadKeyMaterial } from './key-files.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { createKeyring, type Keyring } from './shared/keyring.js';
+
+/** Everything a process needs, built by hand here and nowhere else: the composition root. */
+export type App = {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  keyring: Keyring;
+  partners: ReturnType<typeof partnersService>;
+  tokens: ReturnType<typeof tokensService>;
+  close(): Promise<void>;
+};
+
+export type AppOptions = {
+  clock?: Clock;
+  db?: Db;
+  database?: DatabaseOptions;
+  logger?: Logger;
+};
+
+export function createApp(config: Config, options: AppOptions = {}): App {
+  const clock = options.clock ?? systemClock;
+  const db = options.db ?? connectDatabase(config, options.database);
+  const keys = loadKeyMaterial(config);
+  const keyring = createKeyring(keys.signingKey, keys.encryptionKey);
+  return {
+    config,
+    db,
+    clock,
+    keyring,
+    partners: partnersService({ keyring, clock }),
+    tokens: tokensService({ keyring, clock }),
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import type { Db } from './schema.js';
+
+// int8 (bigint money, counts) as numbers: every stored value is far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export type DatabaseOptions = {
+  /** PostgreSQL schema to work in (tests give each file its own). */
+  schema?: string;
+  /** Pool size on PostgreSQL. */
+  poolSize?: number;
+};
+
+/** Opens the configured database: the only place that knows which driver is behind Kysely. */
+export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 'sqlitePath'>, options: DatabaseOptions = {}): Db {
+  if (config.engine === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: options.poolSize ?? 10,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    return new Kysely({ dialect: new PostgresDialect({ pool }) });
+  }
+  return new Kysely({ dialect: new SqliteDialect({ database: openSqlite(config.sqlitePath) }) });
+}
+
+/** SQLite as the product runs it: WAL, durable commits, and writers that wait rather than fail. */
+export function openSqlite(file: string): SqliteDatabase.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new SqliteDatabase(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 10000');
+  return db;
+}

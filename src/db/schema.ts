@@ -1,0 +1,216 @@
+import type { Generated, Kysely, Transaction } from 'kysely';
+
+/**
+ * Row types of every table, as both engines return them. Portable conventions: times are ISO 8601 UTC
+ * text (`*_at`, fixed width, so text order is time order), booleans are integers 0/1, lists and maps
+ * are JSON text, money is integer minor units (`*_minor`) beside its currency.
+ */
+export type Database = {
+  settings: SettingsTable;
+  audit_log: AuditLogTable;
+  partners: PartnersTable;
+  client_secrets: ClientSecretsTable;
+  iam_sessions: IamSessionsTable;
+  points_of_sale: PointsOfSaleTable;
+  pos_secrets: PosSecretsTable;
+  pos_prices: PosPricesTable;
+  publishers: PublishersTable;
+  categories: CategoriesTable;
+  operating_systems: OperatingSystemsTable;
+  products: ProductsTable;
+  product_texts: ProductTextsTable;
+  product_categories: ProductCategoriesTable;
+  product_operating_systems: ProductOperatingSystemsTable;
+  product_prices: ProductPricesTable;
+  product_files: ProductFilesTable;
+  product_relations: ProductRelationsTable;
+  serial_keys: SerialKeysTable;
+};
+
+/** A Kysely handle or a transaction: service functions take it first so several domains share it. */
+export type Tx = Kysely<Database> | Transaction<Database>;
+export type Db = Kysely<Database>;
+
+export type SettingsTable = { key: string; value: string };
+
+export type AuditLogTable = {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: string;
+};
+
+export type PartnersTable = {
+  id: Generated<number>;
+  name: string;
+  realm_name: string;
+  suspended: number;
+  webhook_url: string | null;
+  created_at: string;
+};
+
+export type ClientSecretsTable = {
+  id: Generated<number>;
+  partner_id: number;
+  digest: string;
+  created_at: string;
+  /** End of the overlap after a rotation; null while it is the current secret. */
+  expires_at: string | null;
+};
+
+export type IamSessionsTable = {
+  id: string;
+  partner_id: number;
+  client_secret_id: number;
+  refresh_digest: string;
+  refresh_expires_at: string;
+  ended_at: string | null;
+  created_at: string;
+};
+
+export type PointsOfSaleTable = {
+  id: Generated<number>;
+  partner_id: number;
+  name: string;
+  currency: string;
+  /** JSON list of ISO 3166-1 codes. */
+  countries: string;
+  /** JSON list of language codes; the first is the master language. */
+  languages: string;
+  description_language: string;
+  /** JSON `{publishers: number[], categories: number[], refs: number[]}`; all empty = whole catalog. */
+  product_list: string;
+  /** JSON list of IPs and CIDR ranges; empty = any caller. */
+  ip_allow_list: string;
+  cancel_window_days: number;
+  vat_policy: string;
+  /** Requests per second, or null when off. */
+  rate_limit: number | null;
+  suspended: number;
+  created_at: string;
+};
+
+export type PosSecretsTable = {
+  id: Generated<number>;
+  pos_id: number;
+  digest: string;
+  created_at: string;
+  expires_at: string | null;
+};
+
+export type PosPricesTable = {
+  pos_id: number;
+  product_ref: number;
+  sale_minor: number;
+};
+
+export type PublishersTable = {
+  id: number;
+  name: string;
+  must_propose_dvd: number;
+};
+
+export type CategoriesTable = {
+  id: number;
+  parent_id: number | null;
+  /** JSON map language → label. */
+  labels: string;
+  position: number;
+};
+
+export type OperatingSystemsTable = { id: number; label: string };
+
+export type ProductsTable = {
+  ref: number;
+  publisher_id: number;
+  type: number;
+  status: string;
+  release_date: string | null;
+  version: string | null;
+  number_of_users: number | null;
+  license_lifetime: string | null;
+  ean: string | null;
+  drm: string | null;
+  keywords: string | null;
+  flag_new: number;
+  flag_top: number;
+  flag_promo: number;
+  image_small: string | null;
+  image_medium: string | null;
+  image_big: string | null;
+  /** JSON list of URLs. */
+  screenshots: string;
+  memory_mb: number | null;
+  disk_mb: number | null;
+  serials_per_unit: number;
+  serial_source: string;
+  serial_pattern: string | null;
+  low_stock_threshold: number;
+  remark: string | null;
+  digital_locker_link: string | null;
+  download_manager: number;
+  new_serial_each_term: number;
+  subscription_period: string | null;
+  option_kind: string | null;
+  option_duration: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type ProductTextsTable = {
+  product_ref: number;
+  language: string;
+  name: string | null;
+  short_description: string | null;
+  long_description: string | null;
+};
+
+export type ProductCategoriesTable = { product_ref: number; category_id: number; position: number };
+export type ProductOperatingSystemsTable = { product_ref: number; os_id: number; position: number };
+
+export type ProductPricesTable = {
+  product_ref: number;
+  currency: string;
+  retailer_minor: number;
+  public_minor: number;
+  sale_minor: number;
+  renewal_minor: number | null;
+};
+
+export type ProductFilesTable = {
+  id: Generated<number>;
+  product_ref: number;
+  position: number;
+  label: string;
+  type: string;
+  file_group: string;
+  /** Path inside the file store, for files served by this server. */
+  store_path: string | null;
+  /** Origin URL the download link redirects to. */
+  origin_url: string | null;
+  size_bytes: number;
+  sha256: string | null;
+};
+
+export type ProductRelationsTable = {
+  product_ref: number;
+  related_ref: number;
+  /** `option`, `cross` or `up`. */
+  kind: string;
+  position: number;
+};
+
+export type SerialKeysTable = {
+  id: Generated<number>;
+  product_ref: number;
+  /** Keyed digest of the trimmed key: uniqueness per product without storing it in clear. */
+  digest: string;
+  /** AES-256-GCM of the key. */
+  sealed: string;
+  imported_at: string;
+  /** Set once, when the key is assigned to a line item; never cleared. */
+  assigned_at: string | null;
+  line_item_id: number | null;
+};

@@ -1,0 +1,124 @@
+import { jwtVerify, SignJWT } from 'jose';
+import type { Tx } from '../../db/schema.js';
+import type { Clock } from '../../shared/clock.js';
+import { AccessRefusal, InvalidToken } from '../../shared/errors.js';
+import { generateSecret, generateUuid } from '../../shared/ids.js';
+import type { Keyring } from '../../shared/keyring.js';
+import { isIpAllowed, type Partner, type PointOfSale } from './partner.js';
+import { findPartnerByRealm, findPosBySecretDigest, findValidClientSecret, isClientSecretValid } from './partners.repository.js';
+
+export const ACCESS_TOKEN_SECONDS = 300;
+export const REFRESH_TOKEN_SECONDS = 1800;
+
+export type TokenGrant = {
+  access_token: string;
+  expires_in: number;
+  refresh_expires_in: number;
+  refresh_token: string;
+  token_type: 'bearer';
+  'not-before-policy': 0;
+  session_state: string;
+};
+
+/** Why the token service refused: the OAuth error name it answers with. */
+export class TokenRefusal extends Error {
+  constructor(readonly error: 'invalid_request' | 'unsupported_grant_type' | 'invalid_grant' | 'invalid_client') {
+    super(error);
+    this.name = 'TokenRefusal';
+  }
+}
+
+export type TokenRequest =
+  | { grantType: 'client_credentials'; realmName: string; clientSecret: string }
+  | { grantType: 'refresh_token'; realmName: string; refreshToken: string };
+
+export type AccessClaims = { partnerId: number; clientSecretId: number; sessionId: string };
+
+/** Who is calling a Connect route, once the JWT and the POS secret have been checked. */
+export type Caller = { partner: Partner; pos: PointOfSale };
+
+/** The token service (Keycloak-like, as Nexway's) and the credential checks of every Connect call. */
+export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clock }) {
+  async function signAccess(claims: AccessClaims): Promise<string> {
+    const now = Math.floor(clock.now().getTime() / 1000);
+    return new SignJWT({ csid: claims.clientSecretId, sid: claims.sessionId, typ: 'Bearer' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(String(claims.partnerId))
+      .setIssuedAt(now)
+      .setExpirationTime(now + ACCESS_TOKEN_SECONDS)
+      .sign(keyring.jwtKey);
+  }
+
+  async function grant(tx: Tx, claims: AccessClaims): Promise<TokenGrant> {
+    const refreshToken = generateSecret(48);
+    const now = clock.now();
+    const refreshExpiresAt = new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000).toISOString();
+    await tx.insertInto('iam_sessions')
+      .values({ id: claims.sessionId, partner_id: claims.partnerId, client_secret_id: claims.clientSecretId, refresh_digest: keyring.digest(refreshToken), refresh_expires_at: refreshExpiresAt, ended_at: null, created_at: now.toISOString() })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ refresh_digest: keyring.digest(refreshToken), refresh_expires_at: refreshExpiresAt }))
+      .execute();
+    return {
+      access_token: await signAccess(claims),
+      expires_in: ACCESS_TOKEN_SECONDS,
+      refresh_expires_in: REFRESH_TOKEN_SECONDS,
+      refresh_token: refreshToken,
+      token_type: 'bearer',
+      'not-before-policy': 0,
+      session_state: claims.sessionId,
+    };
+  }
+
+  return {
+    /** Issues tokens for a client-credentials or refresh grant; throws TokenRefusal. */
+    async issueToken(tx: Tx, request: TokenRequest): Promise<TokenGrant> {
+      const now = clock.now();
+      const partner = await findPartnerByRealm(tx, request.realmName);
+      if (request.grantType === 'client_credentials') {
+        const secret = await findValidClientSecret(tx, keyring.digest(request.clientSecret), now);
+        if (!partner || !secret || secret.partnerId !== partner.id) throw new TokenRefusal('invalid_client');
+        return grant(tx, { partnerId: partner.id, clientSecretId: secret.id, sessionId: generateUuid() });
+      }
+      const session = await tx.selectFrom('iam_sessions').selectAll()
+        .where('refresh_digest', '=', keyring.digest(request.refreshToken)).executeTakeFirst();
+      const usable = session && partner && session.partner_id === partner.id && session.ended_at === null
+        && session.refresh_expires_at > now.toISOString() && (await isClientSecretValid(tx, session.client_secret_id, now));
+      if (!usable) throw new TokenRefusal('invalid_grant');
+      // Each refresh replaces the refresh token of the session: the old one stops working.
+      return grant(tx, { partnerId: session.partner_id, clientSecretId: session.client_secret_id, sessionId: session.id });
+    },
+
+    /** Ends the session of an access token: its refresh token stops working; access tokens run out. */
+    async endSession(tx: Tx, claims: AccessClaims): Promise<void> {
+      await tx.updateTable('iam_sessions').set({ ended_at: clock.now().toISOString() }).where('id', '=', claims.sessionId).where('ended_at', 'is', null).execute();
+    },
+
+    /** Verifies an access token's signature and expiry; throws InvalidToken. */
+    async verifyAccessToken(token: string | undefined): Promise<AccessClaims> {
+      if (!token) throw new InvalidToken();
+      try {
+        const { payload } = await jwtVerify(token, keyring.jwtKey, { algorithms: ['HS256'], currentDate: clock.now() });
+        const partnerId = Number(payload.sub);
+        if (!Number.isInteger(partnerId) || typeof payload.csid !== 'number' || typeof payload.sid !== 'string') throw new InvalidToken();
+        return { partnerId, clientSecretId: payload.csid, sessionId: payload.sid };
+      } catch {
+        throw new InvalidToken();
+      }
+    },
+
+    /**
+     * The checks of every Connect call after the JWT signature, in the contract's order: revoked client
+     * secret (InvalidToken), POS secret missing (70), unknown, foreign or suspended (71), IP (72).
+     */
+    async authenticateCall(tx: Tx, claims: AccessClaims, posSecret: string | undefined, callerIp: string): Promise<Caller> {
+      const now = clock.now();
+      if (!(await isClientSecretValid(tx, claims.clientSecretId, now))) throw new InvalidToken();
+      if (posSecret === undefined || posSecret === '') throw new AccessRefusal(70);
+      const found = await findPosBySecretDigest(tx, keyring.digest(posSecret), now);
+      if (!found || found.partner.id !== claims.partnerId || found.partner.suspended || found.pos.suspended) throw new AccessRefusal(71);
+      if (!isIpAllowed(found.pos.ipAllowList, callerIp)) throw new AccessRefusal(72);
+      return found;
+    },
+  };
+}
+
+export type TokensService = ReturnType<typeof tokensService>;

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** PostgreSQL URL the suite runs against when set (CI runs the suite once per engine). */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+
+export const onPostgres = TEST_DATABASE_URL !== undefined && TEST_DATABASE_URL.startsWith('postgres');
+
+/** A fresh, empty place for one test app: an in-memory SQLite file, or its own PostgreSQL schema. */
+export async function freshDatabase(): Promise<{ url: string; schema?: string; drop(): Promise<void> }> {
+  if (!onPostgres) return { url: 'sqlite::memory:', drop: async () => {} };
+  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  await client.query(`create schema ${schema}`);
+  await client.end();
+  return {
+    url: TEST_DATABASE_URL!,
+    schema,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
