@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { connectDatabase, type DatabaseOptions } from './db/connect.js';
 import type { Db } from './db/schema.js';
+import { catalogService, type CatalogService } from './domains/catalog/index.js';
 import { partnersService, tokensService } from './domains/partners/index.js';
+import { stockService, type StockService } from './domains/stock/index.js';
 import { loadKeyMaterial } from './key-files.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createKeyring, type Keyring } from './shared/keyring.js';
@@ -13,8 +15,10 @@ export type App = {
   db: Db;
   clock: Clock;
   keyring: Keyring;
+  catalog: CatalogService;
   partners: ReturnType<typeof partnersService>;
   tokens: ReturnType<typeof tokensService>;
+  stock: StockService;
   close(): Promise<void>;
 };
 
@@ -35,8 +39,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     db,
     clock,
     keyring,
+    catalog: catalogService({ clock, fileStoreDir: config.fileStoreDir }),
     partners: partnersService({ keyring, clock }),
     tokens: tokensService({ keyring, clock }),
+    stock: stockService({ keyring, clock }),
     close: () => db.destroy(),
   };
 }

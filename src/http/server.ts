@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
+import { redactUrl } from '../logger.js';
 import { guardConnectRoutes } from './auth.js';
 import { installErrorHandler } from './error-handler.js';
 import { healthRoutes } from './health.routes.js';
@@ -13,6 +14,14 @@ import { catalogRoutes } from './connect/catalog.routes.js';
 import { offersRoutes } from './connect/offers.routes.js';
 import { statusRoutes } from './connect/status.routes.js';
 import { stockRoutes } from './connect/stock.routes.js';
+
+export type ConnectRouteInfo = { method: string; url: string; operation: string };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    connectRoutes: ConnectRouteInfo[];
+  }
+}
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -24,7 +33,18 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
     trustProxy: false,
   }) as unknown as FastifyInstance;
 
+  // Every Connect route, as registered: the auth table test and the OpenAPI test iterate over it.
+  const connectRoutes: ConnectRouteInfo[] = [];
+  server.decorate('connectRoutes', connectRoutes);
+  server.addHook('onRoute', (route) => {
+    const operation = (route.config as { operation?: string } | undefined)?.operation;
+    if (!operation) return;
+    for (const method of [route.method].flat()) connectRoutes.push({ method: String(method), url: route.url, operation });
+  });
+
   installErrorHandler(server);
+  // Fastify's own 404 logs the raw URL, which may carry a feed secret: answer without logging it.
+  server.setNotFoundHandler((request, reply) => reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${redactUrl(request.url.split('?')[0] ?? '')}` }));
   installMetrics(server, app.config.metricsToken);
   await server.register(formbody);
   await server.register(swagger, {

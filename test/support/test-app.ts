@@ -59,9 +59,17 @@ export async function startTestApp(options: { now?: string; env?: Record<string,
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
   const app = createApp(config, { clock, ...(database.schema ? { database: { schema: database.schema, poolSize: 4 } } : {}) });
-  await migrateToLatest(app.db);
-  const server = await buildServer(app, createLogger('info', sink));
-  await server.ready();
+  let server: FastifyInstance;
+  try {
+    await migrateToLatest(app.db);
+    server = await buildServer(app, createLogger('info', sink));
+    await server.ready();
+  } catch (error) {
+    // A failed start must not leave its schema behind for later runs.
+    await app.close();
+    await database.drop();
+    throw error;
+  }
   return {
     app,
     server,

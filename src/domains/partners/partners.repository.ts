@@ -1,5 +1,5 @@
-import type { Selectable } from 'kysely';
-import type { PartnersTable, PointsOfSaleTable, Tx } from '../../db/schema.js';
+import type { ExpressionBuilder, Selectable } from 'kysely';
+import type { Database, PartnersTable, PointsOfSaleTable, Tx } from '../../db/schema.js';
 import type { Partner, PointOfSale, ProductList, VatPolicy } from './partner.js';
 
 export function toPartner(row: Selectable<PartnersTable>): Partner {
@@ -65,7 +65,7 @@ export async function listPointsOfSale(tx: Tx, partnerId: number): Promise<Point
 /** A secret is valid while it has no end, or its overlap has not ended yet. */
 function stillValid(now: Date) {
   const at = now.toISOString();
-  return (eb: any) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]);
+  return (eb: ExpressionBuilder<Database, 'client_secrets'>) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]);
 }
 
 /** The valid client secret with this digest, if any. */

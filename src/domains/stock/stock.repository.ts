@@ -1,0 +1,114 @@
+import { sql, type Kysely } from 'kysely';
+import { isPostgres } from '../../db/migrations/portable.js';
+import type { Tx } from '../../db/schema.js';
+import type { PoolCount } from './stock.js';
+
+/**
+ * Free keys and serials per unit of each known product of `refs`, in one grouped query whatever the
+ * number of refs; unknown refs are absent, products without free keys count 0.
+ */
+export async function countPools(tx: Tx, refs: readonly number[]): Promise<Map<number, PoolCount>> {
+  const wanted = [...new Set(refs)];
+  if (wanted.length === 0) return new Map();
+  const rows = await tx.selectFrom('products')
+    .leftJoin('serial_keys', (join) => join
+      .onRef('serial_keys.product_ref', '=', 'products.ref')
+      .on('serial_keys.assigned_at', 'is', null))
+    .select((eb) => ['products.ref', 'products.serials_per_unit', eb.fn.count<number | string>('serial_keys.id').as('free_keys')])
+    .where('products.ref', 'in', wanted)
+    .groupBy(['products.ref', 'products.serials_per_unit'])
+    .execute();
+  return new Map(rows.map((r) => [r.ref, { freeKeys: Number(r.free_keys), serialsPerUnit: r.serials_per_unit }]));
+}
+
+/** Compound SELECTs stay well under SQLite's limit of 500 terms. */
+const MAX_UNION_TERMS = 100;
+
+/**
+ * Free keys of each ref, counted only up to its cap (min(free keys, cap)): what a stock status needs,
+ * at a cost bounded by the caps rather than by the pool size. One statement for up to 100 refs.
+ */
+export async function countFreeKeysUpTo(tx: Tx, caps: ReadonlyMap<number, number>): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  const entries = [...caps].filter(([, cap]) => cap > 0);
+  for (let start = 0; start < entries.length; start += MAX_UNION_TERMS) {
+    const terms = entries.slice(start, start + MAX_UNION_TERMS).map(([ref, cap]) => tx
+      .selectFrom((eb) => eb.selectFrom('serial_keys').select('id')
+        .where('product_ref', '=', ref).where('assigned_at', 'is', null).limit(cap).as('free'))
+      // The ref is a validated integer, written as a literal so both engines know its type.
+      .select((eb) => [sql.lit(ref).as('ref'), eb.fn.countAll<number | string>().as('free_keys')]));
+    const query = terms.slice(1).reduce((union, term) => union.unionAll(term), terms[0]!);
+    for (const row of await query.execute()) out.set(Number(row.ref), Number(row.free_keys));
+  }
+  return out;
+}
+
+export type NewKeyRow = { product_ref: number; digest: string; sealed: string; imported_at: string };
+
+/** Inserts keys, skipping those whose (product, digest) is already stored; returns how many were inserted. */
+export async function insertKeys(tx: Tx, rows: readonly NewKeyRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await tx.insertInto('serial_keys')
+    .values([...rows])
+    .onConflict((oc) => oc.columns(['product_ref', 'digest']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+}
+
+export type SealedKey = { id: number; sealed: string };
+
+/**
+ * Marks up to `count` free keys of a product assigned at `at`, oldest first, and returns them. On
+ * PostgreSQL the selecting subquery locks its rows and skips rows other transactions hold, so two
+ * concurrent claims never take the same key; SQLite has a single writer, which is enough.
+ */
+export async function assignFreeKeys(tx: Tx, productRef: number, count: number, at: string): Promise<SealedKey[]> {
+  const postgres = isPostgres(tx as unknown as Kysely<unknown>);
+  // A CTE is evaluated once, so the keys locked are exactly the keys updated.
+  return tx
+    .with('free', (db) => {
+      const free = db.selectFrom('serial_keys')
+        .select('id')
+        .where('product_ref', '=', productRef)
+        .where('assigned_at', 'is', null)
+        .orderBy('id')
+        .limit(count);
+      return postgres ? free.forUpdate().skipLocked() : free;
+    })
+    .updateTable('serial_keys')
+    .set({ assigned_at: at })
+    .where('id', 'in', (eb) => eb.selectFrom('free').select('free.id'))
+    // Re-checked after the lock: a key another transaction assigned meanwhile is not taken again.
+    .where('assigned_at', 'is', null)
+    .returning(['id', 'sealed'])
+    .execute();
+}
+
+/** Undoes assignFreeKeys inside the same transaction (a claim that could not be served in full). */
+export async function unassignKeys(tx: Tx, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.updateTable('serial_keys').set({ assigned_at: null }).where('id', 'in', [...ids]).where('line_item_id', 'is', null).execute();
+}
+
+/** Ties assigned keys to a line item; returns how many were tied (keys already tied are left alone). */
+export async function tieKeysToLineItem(tx: Tx, ids: readonly number[], lineItemId: number): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await tx.updateTable('serial_keys')
+    .set({ line_item_id: lineItemId })
+    .where('id', 'in', [...ids])
+    .where('assigned_at', 'is not', null)
+    .where('line_item_id', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The sealed keys of line items, in assignment order. */
+export async function sealedKeysOf(tx: Tx, lineItemIds: readonly number[]): Promise<{ id: number; line_item_id: number; sealed: string }[]> {
+  if (lineItemIds.length === 0) return [];
+  const rows = await tx.selectFrom('serial_keys')
+    .select(['id', 'line_item_id', 'sealed'])
+    .where('line_item_id', 'in', [...new Set(lineItemIds)])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, line_item_id: r.line_item_id!, sealed: r.sealed }));
+}

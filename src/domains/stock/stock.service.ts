@@ -1,0 +1,94 @@
+import type { Tx } from '../../db/schema.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Keyring } from '../../shared/keyring.js';
+import { findSellable, hasUnlimitedStock } from '../catalog/index.js';
+import type { PointOfSale } from '../partners/index.js';
+import { importKeysWith } from './keys-import.service.js';
+import { productStockStatus, statusCountCap, unitsOf, type StockStatus } from './stock.js';
+import { OutOfStock } from './stock.errors.js';
+import { assignFreeKeys, countFreeKeysUpTo, countPools, sealedKeysOf, tieKeysToLineItem, unassignKeys } from './stock.repository.js';
+
+/**
+ * Available units of each ref's key pool (floor(free keys / serials per unit)), in one query whatever
+ * the number of refs; 0 for unknown refs and pools without free keys, Infinity for products that take
+ * no serial per unit.
+ */
+export async function availableUnits(tx: Tx, refs: readonly number[]): Promise<Map<number, number>> {
+  const pools = await countPools(tx, refs);
+  return new Map(refs.map((ref) => {
+    const pool = pools.get(ref);
+    return [ref, pool ? unitsOf(pool) : 0];
+  }));
+}
+
+/**
+ * Stock status of each ref this POS sells (getStockStatus), in a fixed number of queries whatever the
+ * number of refs (up to 100) and whatever the size of their pools. Refs the POS does not sell (unknown, outside its list, not priced in its currency,
+ * end of life) are absent, so they answer exactly like unknown ones.
+ */
+export async function stockStatuses(tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
+  const sellable = await findSellable(tx, pos, refs);
+  const pooled = [...sellable.values()].filter((p) => !hasUnlimitedStock(p));
+  // Counting past the threshold cannot change the status, so a large pool costs no more than a small one.
+  const free = await countFreeKeysUpTo(tx, new Map(pooled.map((p) => [p.ref, statusCountCap(p.delivery)])));
+  return new Map([...sellable.values()].map((p) => {
+    const units = unitsOf({ freeKeys: free.get(p.ref) ?? 0, serialsPerUnit: p.delivery.serialsPerUnit });
+    return [p.ref, productStockStatus(p, units)];
+  }));
+}
+
+/** A key taken from a pool: its id (to tie it to a line item) and its plaintext. */
+export type ClaimedKey = { id: number; key: string };
+
+export type StockDeps = { keyring: Keyring; clock: Clock };
+
+/** Key pools: claims for orders, revealing keys to their buyer, imports. */
+export function stockService({ keyring, clock }: StockDeps) {
+  return {
+    availableUnits,
+    stockStatuses,
+
+    /**
+     * Assigns `count` free keys of a product, oldest first, inside the caller's transaction and returns
+     * them decrypted. Never hands a key out twice, whatever the concurrency. Throws OutOfStock (1044)
+     * when fewer are free, with nothing assigned.
+     */
+    async claimKeys(tx: Tx, productRef: number, count: number): Promise<ClaimedKey[]> {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`cannot claim ${count} keys`);
+      if (count === 0) return [];
+      const at = clock.now().toISOString();
+      const claimed = await assignFreeKeys(tx, productRef, count, at);
+      // SKIP LOCKED passes over keys other transactions hold; some may have been released since.
+      while (claimed.length < count) {
+        const more = await assignFreeKeys(tx, productRef, count - claimed.length, at);
+        if (more.length === 0) break;
+        claimed.push(...more);
+      }
+      if (claimed.length < count) {
+        await unassignKeys(tx, claimed.map((k) => k.id));
+        throw new OutOfStock(productRef);
+      }
+      return claimed.sort((a, b) => a.id - b.id).map((k) => ({ id: k.id, key: keyring.decrypt(k.sealed) }));
+    },
+
+    /** Ties claimed keys to the line item that delivers them; throws when one is not claimed or already tied. */
+    async attachKeys(tx: Tx, keyIds: readonly number[], lineItemId: number): Promise<void> {
+      const tied = await tieKeysToLineItem(tx, keyIds, lineItemId);
+      if (tied !== new Set(keyIds).size) throw new Error(`keys ${keyIds.join(',')} are not all claimed and untied`);
+    },
+
+    /**
+     * The keys of line items, decrypted, in assignment order. Callers pass only line items of the
+     * partner asking (the buyer): keys are decrypted for nobody else.
+     */
+    async revealKeys(tx: Tx, lineItemIds: readonly number[]): Promise<Map<number, string[]>> {
+      const out = new Map<number, string[]>(lineItemIds.map((id) => [id, []]));
+      for (const row of await sealedKeysOf(tx, lineItemIds)) out.get(row.line_item_id)!.push(keyring.decrypt(row.sealed));
+      return out;
+    },
+
+    importKeys: importKeysWith({ keyring, clock }),
+  };
+}
+
+export type StockService = ReturnType<typeof stockService>;

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cliHarness, type CliHarness } from './cli-harness.js';
+
+// The real built command (the vitest globalSetup compiles dist first), run as `npm start` runs it.
+const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+let cli: CliHarness | undefined;
+let child: ChildProcess | undefined;
+
+afterEach(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await exitOf(child);
+  }
+  child = undefined;
+  await cli?.close();
+  cli = undefined;
+});
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+function exitOf(running: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (running.exitCode !== null || running.signalCode !== null) return Promise.resolve({ code: running.exitCode, signal: running.signalCode });
+  return new Promise((resolve) => running.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+function launch(args: string[], env: Record<string, string>): { process: ChildProcess; output: () => { stdout: string; stderr: string } } {
+  let stdout = '';
+  let stderr = '';
+  const started = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.stdout!.on('data', (chunk) => { stdout += String(chunk); });
+  started.stderr!.on('data', (chunk) => { stderr += String(chunk); });
+  child = started;
+  return { process: started, output: () => ({ stdout, stderr }) };
+}
+
+/** Polls GET /healthz until it answers, the process ends, or 15 s pass. */
+async function waitForHealth(url: string, running: ChildProcess): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && running.exitCode === null) {
+    try {
+      return (await fetch(url)).status;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error('the server did not answer /healthz');
+}
+
+/** Resolves when `text` appears in the process's stdout; rejects when the process ends first. */
+function waitForOutput(running: ChildProcess, output: () => { stdout: string }, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!output().stdout.includes(text)) return;
+      running.stdout!.off('data', check);
+      resolve();
+    };
+    running.stdout!.on('data', check);
+    running.once('exit', () => reject(new Error(`exited before printing "${text}"`)));
+    check();
+  });
+}
+
+describe('resell start (the built command)', () => {
+  it('answers /healthz with 200 over real HTTP and exits 0 on SIGTERM', async () => {
+    cli = await cliHarness();
+    const port = await freePort();
+    const { process: server } = launch(['start'], { ...cli.env, HOST: '127.0.0.1', PORT: String(port), DEMO: 'false' });
+    expect(await waitForHealth(`http://127.0.0.1:${port}/healthz`, server)).toBe(200);
+    server.kill('SIGTERM');
+    expect(await exitOf(server)).toEqual({ code: 0, signal: null });
+  });
+
+  it('runs the worker role without HTTP until SIGINT, then exits 0', async () => {
+    cli = await cliHarness();
+    const { process: worker, output } = launch(['start', '--role', 'worker', '--no-demo'], { ...cli.env, LOG_LEVEL: 'info' });
+    await waitForOutput(worker, output, 'worker started');
+    worker.kill('SIGINT');
+    expect(await exitOf(worker)).toEqual({ code: 0, signal: null });
+    expect(output().stdout).toContain('worker stopped');
+  });
+
+  it('stops with exit 1 and the configuration error on one line for a bad PORT', async () => {
+    cli = await cliHarness();
+    const { process: failing, output } = launch(['start'], { ...cli.env, PORT: '99999' });
+    expect(await exitOf(failing)).toEqual({ code: 1, signal: null });
+    expect(output().stderr.trim().split('\n')).toEqual([expect.stringContaining('PORT must be a whole number')]);
+  });
+});

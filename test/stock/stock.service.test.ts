@@ -1,0 +1,207 @@
+import type { KyselyPlugin } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/schema.js';
+import { listAudit } from '../../src/domains/audit/index.js';
+import { availableUnits, KeysImportInterrupted, OutOfStock, stockStatuses, type ClaimedKey, type KeyImportCounts } from '../../src/domains/stock/index.js';
+import { Refusal } from '../../src/shared/errors.js';
+import { givenKeys, givenProduct, makeKeys } from '../support/products.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+const claim = (ref: number, count: number) => t.app.db.transaction().execute((tx) => t.app.stock.claimKeys(tx, ref, count));
+
+async function freeKeyCount(ref: number): Promise<number> {
+  const row = await t.app.db.selectFrom('serial_keys').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('product_ref', '=', ref).where('assigned_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The same database, counting the statements executed through it (one result each). */
+function countingDb(db: Db): { db: Db; count(): number } {
+  let queries = 0;
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => { queries += 1; return args.result; },
+  };
+  return { db: db.withPlugin(plugin), count: () => queries };
+}
+
+describe('availableUnits', () => {
+  it('answers many refs in one query: floor(free keys / serials per unit), 0 without keys or for unknown refs', async () => {
+    const single = (await givenProduct(t.app.db)).ref;
+    const pairs = (await givenProduct(t.app.db, { serialsPerUnit: 2 })).ref;
+    const empty = (await givenProduct(t.app.db)).ref;
+    await givenKeys(t.app, single, 3);
+    await givenKeys(t.app, pairs, 5);
+    const counting = countingDb(t.app.db);
+    const units = await availableUnits(counting.db, [single, pairs, empty, 999_999]);
+    expect(counting.count()).toBe(1);
+    expect(Object.fromEntries(units)).toEqual({ [single]: 3, [pairs]: 2, [empty]: 0, 999999: 0 });
+  });
+});
+
+describe('stockStatuses', () => {
+  it('costs the same number of queries for 100 refs as for 1', async () => {
+    const partner = await t.given.partner();
+    const pos = await t.app.partners.getPointOfSale(t.app.db, partner.posId);
+    const refs: number[] = [];
+    for (let i = 0; i < 100; i++) refs.push((await givenProduct(t.app.db, { categoryIds: [10 + (i % 3)], osIds: [1] })).ref);
+    await givenKeys(t.app, refs[0]!, 3);
+    const one = countingDb(t.app.db);
+    await stockStatuses(one.db, pos, refs.slice(0, 1));
+    const hundred = countingDb(t.app.db);
+    const statuses = await stockStatuses(hundred.db, pos, refs);
+    expect(statuses.size).toBe(100);
+    expect(hundred.count()).toBe(one.count());
+  });
+});
+
+describe('claimKeys', () => {
+  it('hands out the oldest free keys, decrypted, and marks them assigned', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    const keys = await givenKeys(t.app, ref, 5);
+    const claimed = await claim(ref, 3);
+    expect(claimed.map((k) => k.key)).toEqual(keys.slice(0, 3));
+    expect(await freeKeyCount(ref)).toBe(2);
+    const rows = await t.app.db.selectFrom('serial_keys').select(['id', 'assigned_at']).where('id', 'in', claimed.map((k) => k.id)).execute();
+    expect(rows.every((r) => r.assigned_at === t.clock.now().toISOString())).toBe(true);
+  });
+
+  it('refuses with 1044 when one key short, and assigns nothing', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    await givenKeys(t.app, ref, 2);
+    const refusal = await claim(ref, 3).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(OutOfStock);
+    expect(refusal).toBeInstanceOf(Refusal);
+    expect((refusal as Refusal).code).toBe(1044);
+    expect(await freeKeyCount(ref)).toBe(2);
+  });
+
+  it('leaves nothing assigned even when the caller catches the refusal and commits', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    await givenKeys(t.app, ref, 2);
+    await t.app.db.transaction().execute(async (tx) => {
+      await expect(t.app.stock.claimKeys(tx, ref, 3)).rejects.toBeInstanceOf(OutOfStock);
+    });
+    expect(await freeKeyCount(ref)).toBe(2);
+  });
+
+  it('never takes keys of another product', async () => {
+    const a = (await givenProduct(t.app.db)).ref;
+    const b = (await givenProduct(t.app.db)).ref;
+    await givenKeys(t.app, a, 1);
+    const keysOfB = await givenKeys(t.app, b, 3);
+    await expect(claim(a, 2)).rejects.toBeInstanceOf(OutOfStock);
+    expect((await claim(b, 3)).map((k) => k.key)).toEqual(keysOfB);
+  });
+
+  it('never hands out the same key twice to concurrent claims of one key each: total equals the supply', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    await givenKeys(t.app, ref, 10);
+    const results = await Promise.allSettled(Array.from({ length: 30 }, () => claim(ref, 1)));
+    const claimed = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.every((r) => (r as PromiseRejectedResult).reason instanceof OutOfStock)).toBe(true);
+    expect(claimed).toHaveLength(10);
+    expect(new Set(claimed.map((k) => k.id)).size).toBe(10);
+    expect(new Set(claimed.map((k) => k.key)).size).toBe(10);
+    expect(await freeKeyCount(ref)).toBe(0);
+  });
+
+  it('serves concurrent multi-key claims whole or not at all, each key once, never beyond the supply', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    await givenKeys(t.app, ref, 25);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => claim(ref, 3)));
+    const served = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const claimed: ClaimedKey[] = served.flat();
+    expect(served.every((keys) => keys.length === 3)).toBe(true);
+    expect(served.length).toBeLessThanOrEqual(8);
+    expect(new Set(claimed.map((k) => k.id)).size).toBe(claimed.length);
+    expect(await freeKeyCount(ref)).toBe(25 - claimed.length);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof OutOfStock)).toBe(true);
+  });
+
+  it('claims nothing for a count of 0', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    expect(await claim(ref, 0)).toEqual([]);
+  });
+});
+
+describe('attachKeys and revealKeys', () => {
+  it('reveals the keys of each line item, decrypted, in assignment order', async () => {
+    const { ref } = await givenProduct(t.app.db, { serialsPerUnit: 2 });
+    const keys = await givenKeys(t.app, ref, 4);
+    await t.app.db.transaction().execute(async (tx) => {
+      const claimed = await t.app.stock.claimKeys(tx, ref, 4);
+      await t.app.stock.attachKeys(tx, claimed.slice(0, 2).map((k) => k.id), 501);
+      await t.app.stock.attachKeys(tx, claimed.slice(2).map((k) => k.id), 502);
+    });
+    const revealed = await t.app.stock.revealKeys(t.app.db, [502, 501, 503]);
+    expect(Object.fromEntries(revealed)).toEqual({ 501: keys.slice(0, 2), 502: keys.slice(2), 503: [] });
+  });
+
+  it('refuses to tie a key that was not claimed, or one already tied to a line item', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    await givenKeys(t.app, ref, 2);
+    const [first] = await claim(ref, 1);
+    await t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [first!.id], 601));
+    await expect(t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [first!.id], 602))).rejects.toThrow();
+    const free = await t.app.db.selectFrom('serial_keys').select('id').where('product_ref', '=', ref).where('assigned_at', 'is', null).executeTakeFirstOrThrow();
+    await expect(t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [free.id], 603))).rejects.toThrow();
+    expect(Object.fromEntries(await t.app.stock.revealKeys(t.app.db, [601, 602, 603]))).toEqual({ 601: [expect.any(String)], 602: [], 603: [] });
+  });
+});
+
+describe('importKeys in batches', () => {
+  async function* failingAfter(keys: string[]): AsyncGenerator<string> {
+    yield* keys;
+    throw new Error('disk went away');
+  }
+
+  it('commits batch by batch, reporting running counts, and finds duplicates across batches', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    const keys = makeKeys(7);
+    const progress: KeyImportCounts[] = [];
+    const counts = await t.app.stock.importKeys(t.app.db, ref, [...keys, '', keys[0]!, ` ${keys[6]!} `], {
+      actor: 'test', batchSize: 3, onProgress: (c) => progress.push({ ...c }),
+    });
+    expect(counts).toEqual({ inserted: 7, duplicates: 2, blank: 1 });
+    expect(progress.map((c) => c.inserted)).toEqual([3, 6, 7]);
+    expect(await availableUnits(t.app.db, [ref])).toEqual(new Map([[ref, 7]]));
+  });
+
+  it('keeps the committed batches and says how many when reading fails part-way', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    const failure = await t.app.stock.importKeys(t.app.db, ref, failingAfter(makeKeys(5)), { actor: 'test', batchSize: 2 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(KeysImportInterrupted);
+    expect((failure as KeysImportInterrupted).counts).toEqual({ inserted: 4, duplicates: 0, blank: 0 });
+    expect(await freeKeyCount(ref)).toBe(4);
+    const entry = (await listAudit(t.app.db, 20)).find((e) => e.subject === `product:${ref}`);
+    expect(entry).toMatchObject({ action: 'keys.import_interrupted', detail: { inserted: 4, duplicates: 0, blank: 0 } });
+  });
+
+  it('stores nothing and audits nothing when reading fails before the first batch is committed', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    await expect(t.app.stock.importKeys(t.app.db, ref, failingAfter(makeKeys(1)), { actor: 'test', batchSize: 2 })).rejects.toThrow('disk went away');
+    expect(await freeKeyCount(ref)).toBe(0);
+    expect((await listAudit(t.app.db, 50)).some((e) => e.subject === `product:${ref}`)).toBe(false);
+  });
+});
+
+describe('stockStatuses on a large pool', () => {
+  it('answers 100 and 200 right at the edge of the counting cap', async () => {
+    const partner = await t.given.partner();
+    const pos = await t.app.partners.getPointOfSale(t.app.db, partner.posId);
+    const above = (await givenProduct(t.app.db, { serialsPerUnit: 2, lowStockThreshold: 3 })).ref;
+    const at = (await givenProduct(t.app.db, { serialsPerUnit: 2, lowStockThreshold: 3 })).ref;
+    await givenKeys(t.app, above, 500);
+    await givenKeys(t.app, at, 7);
+    expect(await stockStatuses(t.app.db, pos, [above, at])).toEqual(new Map([[above, 100], [at, 200]]));
+  });
+});
