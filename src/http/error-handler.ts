@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AccessRefusal, COMMON_ERRORS, findCatalogueEntry, InvalidToken, Refusal, type ErrorKind } from '../shared/errors.js';
+import { AccessRefusal, COMMON_ERRORS, findCatalogueEntry, InvalidToken, Refusal, type ErrorKind, type Operation } from '../shared/errors.js';
 import type { ConnectRouteConfig } from './connect/route.js';
 
 /** The only place that knows HTTP statuses of errors: the kind of a catalogue entry decides it. */
@@ -13,6 +13,23 @@ export function statusOfKind(kind: ErrorKind, successStatus: number): number {
     case 'internal': return 500;
   }
 }
+
+/** The HTTP status of each operation's success answer, which its business refusals share. */
+export const SUCCESS_STATUS: Readonly<Record<Operation, 200 | 201>> = {
+  getStatus: 200,
+  getCategories: 200,
+  getOsList: 200,
+  getStockStatus: 200,
+  getCrossUpSell: 200,
+  createOrder: 201,
+  getOrderData: 200,
+  cancelOrder: 200,
+  updateDownloadTime: 200,
+  getDownloadInfo: 200,
+  getSubscriptionStatus: 200,
+  cancelSubscription: 200,
+  renewSubscription: 200,
+};
 
 export const INVALID_TOKEN_BODY = { status: 401, error: 'Unauthorized', message: 'Authentication Failed: JWT token is not valid' };
 

@@ -1,22 +1,6 @@
-import { COMMON_ERRORS, OPERATION_ERRORS, type CatalogueEntry, type Operation } from '../shared/errors.js';
-import { INVALID_TOKEN_BODY, statusOfKind } from './error-handler.js';
+import { COMMON_ERRORS, ITEM_ERRORS, OPERATION_ERRORS, type CatalogueEntry, type Operation } from '../shared/errors.js';
+import { INVALID_TOKEN_BODY, statusOfKind, SUCCESS_STATUS } from './error-handler.js';
 
-/** The HTTP status of each operation's success answer, which its business refusals share. */
-export const SUCCESS_STATUS: Readonly<Record<Operation, 200 | 201>> = {
-  getStatus: 200,
-  getCategories: 200,
-  getOsList: 200,
-  getStockStatus: 200,
-  getCrossUpSell: 200,
-  createOrder: 201,
-  getOrderData: 200,
-  cancelOrder: 200,
-  updateDownloadTime: 200,
-  getDownloadInfo: 200,
-  getSubscriptionStatus: 200,
-  cancelSubscription: 200,
-  renewSubscription: 200,
-};
 
 /** One row of the table: what a caller gets for a code. */
 export type ErrorRow = { operation: Operation | '*'; code: number | 'JWT'; status: number | string; message: string };
@@ -95,6 +79,12 @@ export function renderErrorTable(): string {
     lines.push('| code | HTTP | message |', '|---:|---|---|');
     for (const row of own) lines.push(`| ${cell(row.code)} | ${cell(row.status)} | ${cell(row.message)} |`);
     lines.push('');
+    const items = ITEM_ERRORS[operation];
+    if (items) {
+      lines.push('Codes of each entry inside the answer (0 = OK):', '', '| code | message |', '|---:|---|');
+      for (const [code, entry] of codes(items)) lines.push(`| ${code} | ${cell(entry.message)} |`);
+      lines.push('');
+    }
   }
   return lines.join('\n');
 }

@@ -164,6 +164,22 @@ export const OPERATION_ERRORS: Readonly<Record<Operation, Readonly<Record<number
   },
 };
 
+/**
+ * Codes of one entry inside an answer (a productStatus entry of getStockStatus), beside the root code;
+ * 0 is "OK" there too.
+ */
+export const ITEM_ERRORS: Readonly<Partial<Record<Operation, Readonly<Record<number, CatalogueEntry>>>>> = {
+  getStockStatus: {
+    101: refusal('productRef invalid'),
+    1010: refusal('product reference does not exist'),
+  },
+};
+
+/** The message of an entry-level code (0 → "OK"). */
+export function itemMessage(operation: Operation, code: number): string {
+  return code === 0 ? 'OK' : ITEM_ERRORS[operation]?.[code]?.message ?? 'refused';
+}
+
 /** The catalogue entry for a code answered by an operation, or undefined when it cannot answer it. */
 export function findCatalogueEntry(operation: Operation, code: number): CatalogueEntry | undefined {
   return COMMON_ERRORS[code] ?? OPERATION_ERRORS[operation][code];

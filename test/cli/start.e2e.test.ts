@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,15 +58,15 @@ async function waitForHealth(url: string, running: ChildProcess): Promise<number
   throw new Error('the server did not answer /healthz');
 }
 
-/** Resolves when `text` appears in the process's stdout; rejects when the process ends first. */
-function waitForOutput(running: ChildProcess, output: () => { stdout: string }, text: string): Promise<void> {
+/** Resolves when `text` appears in the process's stdout (or stderr); rejects when the process ends first. */
+function waitForOutput(running: ChildProcess, output: () => { stdout: string; stderr: string }, text: string, stream: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      if (!output().stdout.includes(text)) return;
-      running.stdout!.off('data', check);
+      if (!output()[stream].includes(text)) return;
+      running[stream]!.off('data', check);
       resolve();
     };
-    running.stdout!.on('data', check);
+    running[stream]!.on('data', check);
     running.once('exit', () => reject(new Error(`exited before printing "${text}"`)));
     check();
   });
@@ -94,5 +96,43 @@ describe('resell start (the built command)', () => {
     const { process: failing, output } = launch(['start'], { ...cli.env, PORT: '99999' });
     expect(await exitOf(failing)).toEqual({ code: 1, signal: null });
     expect(output().stderr.trim().split('\n')).toEqual([expect.stringContaining('PORT must be a whole number')]);
+  });
+  it('loads the demo on a first run; its printed credentials answer getStockStatus with a JWT over real HTTP; a restart prints no secret', async () => {
+    cli = await cliHarness();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const first = launch(['start'], { ...cli.env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base });
+    await waitForOutput(first.process, first.output, 'A restart does not show these secrets again', 'stderr');
+    expect(await waitForHealth(`${base}/healthz`, first.process)).toBe(200);
+    const firstRunFile = path.join(cli.dataDir, 'first-run.txt');
+    const printed = fs.readFileSync(firstRunFile, 'utf8');
+    expect(fs.statSync(firstRunFile).mode & 0o777).toBe(0o600);
+    const clientSecret = /client secret\s+(\S+)/.exec(printed)![1]!;
+    const posSecret = /POS secret\s+(\S+)/.exec(printed)![1]!;
+    const realmName = /realm\s+(\S+)/.exec(printed)![1]!;
+    expect(first.output().stderr).toContain(clientSecret);
+
+    const grant = await fetch(`${base}/iam/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ realmName, clientSecret, grantType: 'client_credentials' }) });
+    expect(grant.status).toBe(200);
+    const { access_token: token } = await grant.json() as { access_token: string };
+    const stock = await fetch(`${base}/connect/stock`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, secret: posSecret, 'content-type': 'application/json' },
+      body: JSON.stringify({ productRefs: [710001, 730001, 999999] }),
+    });
+    expect(stock.status).toBe(200);
+    const body = await stock.json() as { responseCode: number; productStatus: { productRef: number; status: number | null; responseCode: number }[] };
+    expect(body.responseCode).toBe(0);
+    expect(body.productStatus.map((p) => [p.productRef, p.responseCode])).toEqual([[710001, 0], [730001, 0], [999999, 1010]]);
+    expect(body.productStatus[0]!.status).toBe(100);
+    first.process.kill('SIGTERM');
+    expect(await exitOf(first.process)).toEqual({ code: 0, signal: null });
+
+    const second = launch(['start'], { ...cli.env, HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: base });
+    expect(await waitForHealth(`${base}/healthz`, second.process)).toBe(200);
+    second.process.kill('SIGTERM');
+    expect(await exitOf(second.process)).toEqual({ code: 0, signal: null });
+    const { stdout, stderr } = second.output();
+    for (const secret of [clientSecret, posSecret]) expect(stdout + stderr).not.toContain(secret);
   });
 });

@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Caller } from '../../domains/partners/index.js';
 import { Refusal, type Operation } from '../../shared/errors.js';
+import { SUCCESS_STATUS } from '../error-handler.js';
 
 /** What the error handler needs to answer a refused call of a Connect route in its own shape. */
 export type ConnectRouteConfig = {
@@ -18,7 +19,6 @@ export type ConnectRoute = {
   url: string;
   operation: Operation;
   summary: string;
-  successStatus?: 200 | 201;
   codeKeys?: 'responseCode' | 'code';
   /** Request body schema (documentation; fields are checked in table order by the handler). */
   body?: TSchema;
@@ -39,7 +39,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * its refusals shaped like its success answer. Requests are authenticated by the connect plugin first.
  */
 export function connectRoute(server: FastifyInstance, route: ConnectRoute): void {
-  const successStatus = route.successStatus ?? 200;
+  const successStatus = SUCCESS_STATUS[route.operation];
   const codeKeys = route.codeKeys ?? 'responseCode';
   const config: ConnectRouteConfig = { operation: route.operation, successStatus, codeKeys, refusedShape: route.refusedShape ?? (() => ({})) };
   server.route({

@@ -2,17 +2,16 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { stockStatuses, type StockStatus } from '../../domains/stock/index.js';
-import { Refusal } from '../../shared/errors.js';
+import { itemMessage, Refusal } from '../../shared/errors.js';
 import { readId } from './fields.js';
 import { connectRoute } from './route.js';
 
 /** getStockStatus answers 1 to 100 refs per call. */
 export const MAX_STOCK_REFS = 100;
 
-/** Per-product codes of a productStatus entry (the root codes 100/101 are in the error catalogue). */
-const PRODUCT_MESSAGES = { 0: 'OK', 101: 'productRef invalid', 1010: 'product reference does not exist' } as const;
+type EntryCode = 0 | 101 | 1010;
 
-type ProductStatusEntry = { productRef: unknown; status: StockStatus | null; responseCode: keyof typeof PRODUCT_MESSAGES; responseMessage: string };
+type ProductStatusEntry = { productRef: unknown; status: StockStatus | null; responseCode: EntryCode; responseMessage: string };
 
 const StockBody = Type.Object({
   productRefs: Type.Array(Type.Union([Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }), Type.String({ pattern: '^[0-9]+$' })]), {
@@ -37,8 +36,8 @@ const StockAnswer = Type.Object({
   responseMessage: Type.String(),
 });
 
-function entry(productRef: unknown, status: StockStatus | null, code: keyof typeof PRODUCT_MESSAGES): ProductStatusEntry {
-  return { productRef, status, responseCode: code, responseMessage: PRODUCT_MESSAGES[code] };
+function entry(productRef: unknown, status: StockStatus | null, code: EntryCode): ProductStatusEntry {
+  return { productRef, status, responseCode: code, responseMessage: itemMessage('getStockStatus', code) };
 }
 
 /** `POST /connect/stock` (getStockStatus): the stock status of each ref, in request order. */
