@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { connectDatabase, type DatabaseOptions } from './db/connect.js';
 import type { Db } from './db/schema.js';
 import { catalogService, type CatalogService } from './domains/catalog/index.js';
+import { ordersService, type OrdersService } from './domains/orders/index.js';
 import { partnersService, tokensService } from './domains/partners/index.js';
 import { stockService, type StockService } from './domains/stock/index.js';
 import { loadKeyMaterial } from './key-files.js';
@@ -19,6 +20,7 @@ export type App = {
   partners: ReturnType<typeof partnersService>;
   tokens: ReturnType<typeof tokensService>;
   stock: StockService;
+  orders: OrdersService;
   close(): Promise<void>;
 };
 
@@ -34,6 +36,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const db = options.db ?? connectDatabase(config, options.database);
   const keys = loadKeyMaterial(config);
   const keyring = createKeyring(keys.signingKey, keys.encryptionKey);
+  const stock = stockService({ keyring, clock });
   return {
     config,
     db,
@@ -42,7 +45,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     catalog: catalogService({ clock, fileStoreDir: config.fileStoreDir }),
     partners: partnersService({ keyring, clock }),
     tokens: tokensService({ keyring, clock }),
-    stock: stockService({ keyring, clock }),
+    stock,
+    orders: ordersService({ keyring, clock, stock, publicUrl: config.publicUrl, downloadWindowDays: config.downloadWindowDays }),
     close: () => db.destroy(),
   };
 }

@@ -1,10 +1,12 @@
 import { Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './schema.js';
 import * as foundation from './migrations/2026-11-25T1900-foundation.js';
+import * as orders from './migrations/2026-11-25T2000-orders.js';
 
 /** Every migration, in order; listed here rather than read from disk so the built server has them. */
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T1900-foundation': foundation,
+  '2026-11-25T2000-orders': orders,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -25,6 +25,13 @@ export type Database = {
   product_files: ProductFilesTable;
   product_relations: ProductRelationsTable;
   serial_keys: SerialKeysTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  line_items: LineItemsTable;
+  download_grants: DownloadGrantsTable;
+  shipments: ShipmentsTable;
+  ledger_entries: LedgerEntriesTable;
+  outbox_events: OutboxEventsTable;
 };
 
 /** A Kysely handle or a transaction: service functions take it first so several domains share it. */
@@ -213,4 +220,108 @@ export type SerialKeysTable = {
   /** Set once, when the key is assigned to a line item; never cleared. */
   assigned_at: string | null;
   line_item_id: number | null;
+};
+
+export type OrdersTable = {
+  order_number: Generated<number>;
+  partner_id: number;
+  pos_id: number;
+  partner_order_number: string;
+  /** `order`, or `renewal` for the order of a subscription's new term. */
+  kind: string;
+  /** The partner's own date of the sale, as sent. */
+  order_date: string;
+  received_at: string;
+  currency: string;
+  marketing_program_id: string | null;
+  affiliate_id: number | null;
+  /** JSON: email, language, partnerId, IPs, invoice and delivery locations. */
+  customer: string;
+  payment: string | null;
+  discounts: string;
+  metadata: string;
+  /** Last day (UTC, `YYYY-MM-DD`) download links work, to 23:59:59 UTC. */
+  download_ends_on: string;
+  /** `active` or `cancelled`. */
+  status: string;
+  cancelled_at: string | null;
+  cancel_reason: number | null;
+  cancel_comment: string | null;
+};
+
+export type OrderLinesTable = {
+  id: Generated<number>;
+  order_number: number;
+  position: number;
+  product_ref: number;
+  quantity: number;
+  /** Percent as sent (decimal text), or null. */
+  vat_rate: string | null;
+  /** What the end user paid for the line, excl. VAT (the POS sale price × quantity when not sent). */
+  amount_duty_free_minor: number;
+  amount_total_minor: number | null;
+  /** 1 when the partner sent the amounts, 0 when they were derived from the sale price. */
+  amounts_sent: number;
+  end_user_email: string | null;
+  discounts: string;
+  /** What the partner owes per unit: the retailer price at the time of the order. */
+  retailer_unit_minor: number;
+  /** JSON list of VAT report flags under the `record` policy (`rate`, `amounts`). */
+  vat_flags: string;
+};
+
+export type LineItemsTable = {
+  id: Generated<number>;
+  order_line_id: number;
+  position: number;
+};
+
+export type DownloadGrantsTable = {
+  id: Generated<number>;
+  order_number: number;
+  order_line_id: number;
+  product_file_id: number;
+  first_download_at: string | null;
+  last_download_at: string | null;
+  start_count: number;
+  complete_count: number;
+};
+
+export type ShipmentsTable = {
+  id: Generated<number>;
+  order_number: number;
+  order_line_id: number;
+  product_ref: number;
+  quantity: number;
+  /** JSON delivery location. */
+  address: string;
+  /** `to_ship`, `shipped` or `cancelled`. */
+  status: string;
+  tracking_number: string | null;
+  created_at: string;
+  shipped_at: string | null;
+};
+
+export type LedgerEntriesTable = {
+  id: Generated<number>;
+  partner_id: number;
+  pos_id: number;
+  order_number: number;
+  /** `order`, `renewal` or `credit_note`. */
+  kind: string;
+  currency: string;
+  /** What the partner owes (negative for a credit note). */
+  retailer_minor: number;
+  /** What the end user paid (negative for a credit note). */
+  end_user_minor: number;
+  at: string;
+};
+
+export type OutboxEventsTable = {
+  id: Generated<number>;
+  event_id: string;
+  partner_id: number | null;
+  type: string;
+  payload: string;
+  created_at: string;
 };

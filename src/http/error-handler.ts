@@ -48,7 +48,7 @@ function connectConfig(request: FastifyRequest): ConnectRouteConfig | undefined 
 function refusedBody(request: FastifyRequest, route: ConnectRouteConfig, code: number, details: Readonly<Record<string, unknown>>) {
   const entry = findCatalogueEntry(route.operation, code);
   const message = entry?.message ?? 'refused';
-  const shape = route.refusedShape(request.body, details);
+  const shape = route.refusedShape(request, details);
   return route.codeKeys === 'code'
     ? { ...shape, code, message }
     : { ...shape, responseCode: code, responseMessage: message };

@@ -12,6 +12,7 @@ import { iamRoutes } from './iam.routes.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './connect/catalog.routes.js';
 import { offersRoutes } from './connect/offers.routes.js';
+import { ordersRoutes } from './connect/orders.routes.js';
 import { statusRoutes } from './connect/status.routes.js';
 import { stockRoutes } from './connect/stock.routes.js';
 
@@ -70,6 +71,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
     await connect.register(catalogRoutes, { app });
     await connect.register(stockRoutes, { app });
     await connect.register(offersRoutes, { app });
+    await connect.register(ordersRoutes, { app });
   });
 
   server.get('/connect/openapi.json', { schema: { hide: true } }, async () => server.swagger());

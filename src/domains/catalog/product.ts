@@ -114,16 +114,6 @@ export function sellableBy(
   };
 }
 
-/** Texts in the first language of `languages` that has them, else English, else any. */
-export function textsIn(product: Product, languages: readonly string[]): ProductTexts & { language: string } {
-  for (const language of [...languages, 'en']) {
-    const texts = product.texts[language];
-    if (texts) return { ...texts, language };
-  }
-  const [language, texts] = Object.entries(product.texts)[0] ?? ['en', { name: null, shortDescription: null, longDescription: null }];
-  return { ...texts, language };
-}
-
 /** Products whose units are not limited by a key pool (always status 100). */
 export function hasUnlimitedStock(product: Product): boolean {
   return product.delivery.serialSource !== 'pool' || product.delivery.serialsPerUnit === 0

@@ -1,2 +1,2 @@
-export { proposeOffers, relatedRefs, type Offer, type OfferType } from './offer.js';
+export { offerTexts, proposeOffers, relatedRefs, type Offer, type OfferTexts, type OfferType } from './offer.js';
 export { proposeForBasket, type OfferRequest, type ProposedOffer } from './offers.service.js';

@@ -1,4 +1,4 @@
-import type { SellableProduct } from '../catalog/index.js';
+import type { Product, SellableProduct } from '../catalog/index.js';
 
 export type OfferType = 'option' | 'up' | 'cross';
 
@@ -45,4 +45,23 @@ export function proposeOffers(
     if (product && !inBasket.has(ref) && inStock(product)) offers.push({ product, ...choice });
   }
   return offers.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.product.ref - b.product.ref);
+}
+
+/** The texts of an offer and the language they are in (lower case). */
+export type OfferTexts = { name: string | null; shortDescription: string | null; language: string };
+
+/**
+ * The name and short description of an offer, each in the first of `languages`, then English, then
+ * any language, that has it; `language` is the first of those holding either. A language holding
+ * only some texts does not hide the others: a Nexway 2.4 feed stores the name in the master language
+ * only and the descriptions per language.
+ */
+export function offerTexts(product: Product, languages: readonly string[]): OfferTexts {
+  const chain = [...new Set([...languages, 'en', ...Object.keys(product.texts).sort()])];
+  const first = (text: (language: string) => string | null | undefined) => chain.map(text).find((value) => value != null) ?? null;
+  return {
+    name: first((l) => product.texts[l]?.name),
+    shortDescription: first((l) => product.texts[l]?.shortDescription),
+    language: chain.find((l) => product.texts[l]?.name != null || product.texts[l]?.shortDescription != null) ?? 'en',
+  };
 }

@@ -1,13 +1,13 @@
 import type { Tx } from '../../db/schema.js';
 import { Refusal } from '../../shared/errors.js';
-import { findSellable, hasUnlimitedStock, textsIn, type SellableProduct } from '../catalog/index.js';
+import { findSellable, type SellableProduct } from '../catalog/index.js';
 import type { PointOfSale } from '../partners/index.js';
-import { availableUnits } from '../stock/index.js';
-import { proposeOffers, relatedRefs, type Offer } from './offer.js';
+import { canServeOneUnit } from '../stock/index.js';
+import { offerTexts, proposeOffers, relatedRefs, type Offer, type OfferTexts } from './offer.js';
 
 export type OfferRequest = { language: string; productRefs: number[] };
 
-export type ProposedOffer = Offer & { texts: ReturnType<typeof textsIn> };
+export type ProposedOffer = Offer & { texts: OfferTexts };
 
 /**
  * getCrossUpSell: the options, up-sells and cross-sells this POS can propose for a basket, with texts
@@ -23,9 +23,8 @@ export async function proposeForBasket(tx: Tx, pos: PointOfSale, request: OfferR
     if (!basket.includes(product)) basket.push(product);
   }
   const candidates = await findSellable(tx, pos, relatedRefs(basket));
-  const pooled = [...candidates.values()].filter((p) => !hasUnlimitedStock(p)).map((p) => p.ref);
-  const units = await availableUnits(tx, pooled);
-  const inStock = (p: SellableProduct) => hasUnlimitedStock(p) || (units.get(p.ref) ?? 0) > 0;
+  const servable = await canServeOneUnit(tx, [...candidates.values()]);
+  const inStock = (p: SellableProduct) => servable.has(p.ref);
   const languages = [request.language, pos.languages[0] ?? 'en'];
-  return proposeOffers(basket, candidates, inStock).map((offer) => ({ ...offer, texts: textsIn(offer.product, languages) }));
+  return proposeOffers(basket, candidates, inStock).map((offer) => ({ ...offer, texts: offerTexts(offer.product, languages) }));
 }

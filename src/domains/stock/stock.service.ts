@@ -1,10 +1,11 @@
+import { randomInt } from 'node:crypto';
 import type { Tx } from '../../db/schema.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Keyring } from '../../shared/keyring.js';
-import { findSellable, hasUnlimitedStock } from '../catalog/index.js';
+import { findSellable, hasUnlimitedStock, type Product } from '../catalog/index.js';
 import type { PointOfSale } from '../partners/index.js';
 import { importKeysWith } from './keys-import.service.js';
-import { productStockStatus, statusCountCap, unitsOf, type StockStatus } from './stock.js';
+import { productStockStatus, serialFromPattern, statusCountCap, unitsOf, type StockStatus } from './stock.js';
 import { OutOfStock } from './stock.errors.js';
 import { assignFreeKeys, countFreeKeysUpTo, countPools, sealedKeysOf, tieKeysToLineItem, unassignKeys } from './stock.repository.js';
 
@@ -35,6 +36,16 @@ export async function stockStatuses(tx: Tx, pos: PointOfSale, refs: readonly num
     const units = unitsOf({ freeKeys: free.get(p.ref) ?? 0, serialsPerUnit: p.delivery.serialsPerUnit });
     return [p.ref, productStockStatus(p, units)];
   }));
+}
+
+/**
+ * The products (of those given) that can serve at least one unit now: not limited by a pool, or with
+ * enough free keys for a unit. Counts at most one unit's keys per pool, whatever its size.
+ */
+export async function canServeOneUnit(tx: Tx, products: readonly Product[]): Promise<Set<number>> {
+  const pooled = products.filter((p) => !hasUnlimitedStock(p));
+  const free = await countFreeKeysUpTo(tx, new Map(pooled.map((p) => [p.ref, Math.max(1, p.delivery.serialsPerUnit)])));
+  return new Set(products.filter((p) => hasUnlimitedStock(p) || (free.get(p.ref) ?? 0) >= Math.max(1, p.delivery.serialsPerUnit)).map((p) => p.ref));
 }
 
 /** A key taken from a pool: its id (to tie it to a line item) and its plaintext. */
@@ -69,6 +80,25 @@ export function stockService({ keyring, clock }: StockDeps) {
         throw new OutOfStock(productRef);
       }
       return claimed.sort((a, b) => a.id - b.id).map((k) => ({ id: k.id, key: keyring.decrypt(k.sealed) }));
+    },
+
+    /**
+     * Makes `count` new serials of a product from its pattern, unique per product, stored (sealed)
+     * as already-assigned keys so they are revealed like pooled ones. Returns them in order.
+     */
+    async generateSerials(tx: Tx, productRef: number, pattern: string, count: number): Promise<ClaimedKey[]> {
+      const at = clock.now().toISOString();
+      const out: ClaimedKey[] = [];
+      for (let attempt = 0; out.length < count; attempt++) {
+        if (attempt > count + 20) throw new Error(`serial pattern of product ${productRef} leaves too few distinct serials`);
+        const key = serialFromPattern(pattern, randomInt);
+        const row = await tx.insertInto('serial_keys')
+          .values({ product_ref: productRef, digest: keyring.digest(key), sealed: keyring.encrypt(key), imported_at: at, assigned_at: at, line_item_id: null })
+          .onConflict((oc) => oc.columns(['product_ref', 'digest']).doNothing())
+          .returning('id').executeTakeFirst();
+        if (row) out.push({ id: row.id, key });
+      }
+      return out;
     },
 
     /** Ties claimed keys to the line item that delivers them; throws when one is not claimed or already tied. */

@@ -54,3 +54,13 @@ export function normaliseKey(raw: string | null | undefined): string | undefined
   const key = raw?.trim();
   return key ? key : undefined;
 }
+
+const SERIAL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/**
+ * A serial from a pattern: each `X` becomes a random character of [A-Z0-9] (`pick(n)` returns an
+ * integer below n), every other character is kept.
+ */
+export function serialFromPattern(pattern: string, pick: (n: number) => number): string {
+  return pattern.replace(/X/g, () => SERIAL_ALPHABET[pick(SERIAL_ALPHABET.length)]!);
+}

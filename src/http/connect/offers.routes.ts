@@ -65,8 +65,10 @@ export async function offersRoutes(server: FastifyInstance, { app }: { app: App 
     handler: async (request, caller) => {
       const basket = readCrossUpSell(request.body as Record<string, unknown>);
       const offers = await proposeForBasket(app.db, caller.pos, basket);
-      // The language is answered in the case the partner sent it ("EN" stays "EN").
-      const caseOf = (code: string) => (basket.asSent === basket.asSent.toUpperCase() ? code.toUpperCase() : code);
+      // The language is answered in the case the partner sent it: "EN" stays "EN", "En" stays "En";
+      // a fallback language takes upper case when the partner wrote upper case.
+      const upper = basket.asSent === basket.asSent.toUpperCase();
+      const caseOf = (code: string) => (code === basket.language ? basket.asSent : upper ? code.toUpperCase() : code);
       return {
         productsReturn: offers.map(({ product, type, mandatory, texts }) => ({
           ref: product.ref,

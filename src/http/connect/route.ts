@@ -11,7 +11,7 @@ export type ConnectRouteConfig = {
   /** getSubscriptionStatus answers `code`/`message` instead of `responseCode`/`responseMessage`. */
   codeKeys: 'responseCode' | 'code';
   /** The success answer's keys for a refused call: identifiers echoed from the request, null, []. */
-  refusedShape: (body: unknown, details: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  refusedShape: (request: FastifyRequest, details: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 };
 
 export type ConnectRoute = {

@@ -1,0 +1,1 @@
+export { downloadToken, readDownloadToken, fileUrl, metalinkUrl, type DownloadTarget } from './download-token.js';

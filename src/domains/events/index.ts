@@ -1,0 +1,1 @@
+export { raiseEvent, type EventType } from './events.repository.js';

@@ -1,0 +1,4 @@
+export * from './order.js';
+export type * from './order-input.js';
+export { referenceRefusal, vatFlagsOf } from './order-checks.js';
+export { ordersService, type OrdersService, type OrdersDeps } from './orders.service.js';

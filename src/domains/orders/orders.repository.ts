@@ -1,0 +1,50 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
+
+export type OrderRow = Selectable<OrdersTable>;
+export type OrderLineRow = Selectable<OrderLinesTable>;
+
+/** The order number of a partner's order (or renewal order) with this partnerOrderNumber, if any. */
+export async function findOrderNumber(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<number | undefined> {
+  const row = await tx.selectFrom('orders').select('order_number')
+    .where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber).executeTakeFirst();
+  return row?.order_number;
+}
+
+export async function findOrder(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<OrderRow | undefined> {
+  return tx.selectFrom('orders').selectAll()
+    .where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber).executeTakeFirst();
+}
+
+export async function insertOrder(tx: Tx, row: Insertable<OrdersTable>): Promise<number> {
+  const inserted = await tx.insertInto('orders').values(row).returning('order_number').executeTakeFirstOrThrow();
+  return inserted.order_number;
+}
+
+export async function insertOrderLine(tx: Tx, row: Insertable<OrderLinesTable>): Promise<number> {
+  return (await tx.insertInto('order_lines').values(row).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function insertLineItem(tx: Tx, orderLineId: number, position: number): Promise<number> {
+  return (await tx.insertInto('line_items').values({ order_line_id: orderLineId, position }).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function insertDownloadGrants(tx: Tx, orderNumber: number, orderLineId: number, fileIds: readonly number[]): Promise<void> {
+  if (fileIds.length === 0) return;
+  await tx.insertInto('download_grants')
+    .values(fileIds.map((id) => ({ order_number: orderNumber, order_line_id: orderLineId, product_file_id: id, start_count: 0, complete_count: 0 })))
+    .execute();
+}
+
+/** Everything of an order its answer shows, in a fixed number of queries. */
+export async function loadOrderParts(tx: Tx, orderNumber: number) {
+  const [lines, items, grants] = await Promise.all([
+    tx.selectFrom('order_lines').selectAll().where('order_number', '=', orderNumber).orderBy('position').execute(),
+    tx.selectFrom('line_items as i').innerJoin('order_lines as l', 'l.id', 'i.order_line_id')
+      .select(['i.id', 'i.order_line_id', 'i.position']).where('l.order_number', '=', orderNumber).orderBy('i.position').execute(),
+    tx.selectFrom('download_grants as g').innerJoin('product_files as f', 'f.id', 'g.product_file_id')
+      .select(['g.id', 'g.order_line_id', 'f.label', 'f.type', 'f.file_group', 'f.size_bytes', 'f.position'])
+      .where('g.order_number', '=', orderNumber).orderBy('f.position').execute(),
+  ]);
+  return { lines, items, grants };
+}
