@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
-import { CSV_CHARSETS, CSV_LAYOUTS, openCatalogCsv, type CsvCharset, type CsvImportProgress, type CsvLayout, type ImportSummary } from '../domains/catalog/index.js';
+import { CSV_CHARSETS, CSV_LAYOUTS, openCatalogCsv, type CsvCharset, type CsvLayout, type ImportSummary } from '../domains/catalog/index.js';
 import { InputError } from '../shared/errors.js';
 import { CliExit, type CliContext, type CliIo } from './context.js';
+import { fileProgress } from './progress.js';
 import { aligned, CLI_ACTOR, commandGroup, writeJson, writeNote, writeResult } from './output.js';
 
 type ImportOptions = { format?: CsvLayout; charset: CsvCharset; json?: boolean };
@@ -53,9 +53,9 @@ async function importCsv(ctx: CliContext, absolute: string, options: ImportOptio
   try {
     const csv = await openCatalogCsv(input, { ...(options.format && { format: options.format }), charset: options.charset });
     if (csv.columns.ignored.length > 0) writeNote(ctx.io, `columns not imported: ${csv.columns.ignored.join(', ')}`);
-    const progress = progressOf(ctx.io, fs.statSync(absolute).size);
+    const progress = fileProgress(ctx.io, 'catalog import', fs.statSync(absolute).size);
     try {
-      return await app.catalog.importCatalogCsv(app.db, csv, { actor: CLI_ACTOR, onProgress: progress.update });
+      return await app.catalog.importCatalogCsv(app.db, csv, { actor: CLI_ACTOR, onProgress: (p) => progress.update(p.bytes, { rows: p.rows }) });
     } finally {
       progress.stop();
       csv.close();
@@ -63,20 +63,6 @@ async function importCsv(ctx: CliContext, absolute: string, options: ImportOptio
   } finally {
     input.destroy();
   }
-}
-
-/** A bar on a terminal, plain lines otherwise; both on stderr. */
-function progressOf(io: CliIo, totalBytes: number): { update(progress: CsvImportProgress): void; stop(): void } {
-  if (io.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      stream: io.stderr as NodeJS.WriteStream,
-      format: 'catalog import [{bar}] {percentage}% | {rows} rows',
-      hideCursor: true,
-    }, cliProgress.Presets.shades_classic);
-    bar.start(Math.max(totalBytes, 1), 0, { rows: 0 });
-    return { update: (p) => bar.update(Math.min(p.bytes, totalBytes), { rows: p.rows }), stop: () => bar.stop() };
-  }
-  return { update: (p) => writeNote(io, `catalog import: ${p.rows} rows read`), stop: () => {} };
 }
 
 function report(io: CliIo, summary: ImportSummary, json: boolean): void {

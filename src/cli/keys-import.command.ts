@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { keyFileFormatOf, KeysImportInterrupted, readKeyFile, type KeyImportCounts } from '../domains/stock/index.js';
-import { CliExit, type CliContext, type CliIo } from './context.js';
+import { CliExit, type CliContext } from './context.js';
+import { fileProgress } from './progress.js';
 import { aligned, CLI_ACTOR, commandGroup, idArgument, writeJson, writeResult } from './output.js';
 
 type KeysImportOptions = { product: number; json?: boolean };
@@ -26,12 +26,12 @@ export function keysImportCommand(program: Command, ctx: CliContext): void {
       const size = fileSize(filePath, file);
       const app = await ctx.openApp();
       const input = fs.createReadStream(filePath);
-      const progress = progressReporter(ctx.io, size);
+      const progress = fileProgress(ctx.io, 'keys import', size);
       let counts: KeyImportCounts;
       try {
         counts = await app.stock.importKeys(app.db, options.product, readKeyFile(input, keyFileFormatOf(filePath)), {
           actor: CLI_ACTOR,
-          onProgress: (running) => progress.update(input.bytesRead, running),
+          onProgress: (running) => progress.update(input.bytesRead, { inserted: running.inserted, duplicates: running.duplicates, blank: running.blank }),
         });
       } catch (error) {
         if (error instanceof KeysImportInterrupted) {
@@ -64,30 +64,4 @@ function fileSize(filePath: string, given: string): number {
   }
   if (!stat.isFile()) throw new CliExit(1, `cannot read ${given}: not a file`);
   return stat.size;
-}
-
-type ProgressReporter = { update(bytesRead: number, counts: Readonly<KeyImportCounts>): void; stop(): void };
-
-/** A bar on a terminal; elsewhere one plain line each time another tenth of the file has been read. */
-function progressReporter(io: CliIo, totalBytes: number): ProgressReporter {
-  const total = Math.max(totalBytes, 1);
-  if (io.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      stream: io.stderr as NodeJS.WritableStream,
-      format: 'keys import [{bar}] {percentage}% | {inserted} inserted, {duplicates} duplicates, {blank} blank',
-      hideCursor: true,
-    }, cliProgress.Presets.shades_classic);
-    bar.start(total, 0, { inserted: 0, duplicates: 0, blank: 0 });
-    return { update: (bytes, counts) => bar.update(Math.min(bytes, total), { ...counts }), stop: () => bar.stop() };
-  }
-  let reportedTenths = 0;
-  return {
-    update(bytes, counts) {
-      const tenths = Math.min(10, Math.floor((Math.min(bytes, total) * 10) / total));
-      if (tenths <= reportedTenths) return;
-      reportedTenths = tenths;
-      io.stderr.write(`keys import: ${tenths * 10}% read, ${counts.inserted} inserted, ${counts.duplicates} duplicates, ${counts.blank} blank\n`);
-    },
-    stop() {},
-  };
 }

@@ -345,7 +345,7 @@ describe('resell catalog import', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ inserted: 3, updated: 0, rejected: [] });
     expect(run.stderr).toContain('columns not imported: Misc, Creation date');
-    expect(run.stderr).toMatch(/catalog import: 3 rows read/);
+    expect(run.stderr).toMatch(/catalog import: 100% read, 3 rows/);
 
     const stored = await products([620001, 620002, 620003]);
     expect(stored.get(620001)).toMatchObject({
