@@ -3,7 +3,9 @@ import type { Config } from './config.js';
 import { connectDatabase, type DatabaseOptions } from './db/connect.js';
 import type { Db } from './db/schema.js';
 import { catalogService, type CatalogService } from './domains/catalog/index.js';
+import { downloadsService, type DownloadsService } from './domains/downloads/index.js';
 import { ordersService, type OrdersService } from './domains/orders/index.js';
+import { orderChangesService, type OrderChangesService } from './domains/orders/index.js';
 import { partnersService, tokensService } from './domains/partners/index.js';
 import { stockService, type StockService } from './domains/stock/index.js';
 import { loadKeyMaterial } from './key-files.js';
@@ -21,6 +23,8 @@ export type App = {
   tokens: ReturnType<typeof tokensService>;
   stock: StockService;
   orders: OrdersService;
+  downloads: DownloadsService;
+  orderChanges: OrderChangesService;
   close(): Promise<void>;
 };
 
@@ -47,6 +51,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     tokens: tokensService({ keyring, clock }),
     stock,
     orders: ordersService({ keyring, clock, stock, publicUrl: config.publicUrl, downloadWindowDays: config.downloadWindowDays }),
+    downloads: downloadsService({ keyring, clock, publicUrl: config.publicUrl, fileStoreDir: config.fileStoreDir }),
+    orderChanges: orderChangesService({ clock }),
     close: () => db.destroy(),
   };
 }

@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { TokenRefusal, type TokenRequest } from '../domains/partners/index.js';
@@ -57,6 +58,8 @@ function refuse(reply: FastifyReply, refusal: TokenRefusal) {
 
 /** The token service: JSON or form-encoded bodies, OAuth-style errors. */
 export async function iamRoutes(server: FastifyInstance, { app }: { app: App }): Promise<void> {
+  // Form bodies are the token service's only: in this plugin's scope, so Connect routes refuse them (1002).
+  await server.register(formbody);
   server.post('/iam/tokens', {
     schema: { summary: 'Get an access token', tags: ['iam'], body: TokenBody, response: { 200: TokenAnswer, 400: TokenError, 401: TokenError, 500: TokenError } },
     validatorCompiler: () => (value: unknown) => ({ value }),

@@ -1,4 +1,3 @@
-import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -6,12 +5,15 @@ import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import { redactUrl } from '../logger.js';
 import { guardConnectRoutes } from './auth.js';
+import { downloadsRoutes } from './downloads.routes.js';
 import { installErrorHandler } from './error-handler.js';
 import { healthRoutes } from './health.routes.js';
 import { iamRoutes } from './iam.routes.js';
 import { installMetrics } from './metrics.js';
 import { catalogRoutes } from './connect/catalog.routes.js';
 import { offersRoutes } from './connect/offers.routes.js';
+import { orderChangesRoutes } from './connect/order-changes.routes.js';
+import { downloadInfoRoutes } from './connect/download-info.routes.js';
 import { ordersRoutes } from './connect/orders.routes.js';
 import { statusRoutes } from './connect/status.routes.js';
 import { stockRoutes } from './connect/stock.routes.js';
@@ -47,7 +49,6 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
   // Fastify's own 404 logs the raw URL, which may carry a feed secret: answer without logging it.
   server.setNotFoundHandler((request, reply) => reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${redactUrl(request.url.split('?')[0] ?? '')}` }));
   installMetrics(server, app.config.metricsToken);
-  await server.register(formbody);
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -65,6 +66,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
 
   await server.register(healthRoutes, { app });
   await server.register(iamRoutes, { app });
+  await server.register(downloadsRoutes, { app });
   await server.register(async (connect) => {
     await guardConnectRoutes(connect, { db: app.db, tokens: app.tokens, clock: app.clock });
     await connect.register(statusRoutes);
@@ -72,6 +74,8 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
     await connect.register(stockRoutes, { app });
     await connect.register(offersRoutes, { app });
     await connect.register(ordersRoutes, { app });
+    await connect.register(downloadInfoRoutes, { app });
+    await connect.register(orderChangesRoutes, { app });
   });
 
   server.get('/connect/openapi.json', { schema: { hide: true } }, async () => server.swagger());

@@ -196,8 +196,10 @@ describe('envelope', () => {
         expect(res.statusCode, `${route.url} ${payload}`).toBe(route.operation === 'createOrder' ? 201 : 200);
         expect(res.json().responseCode ?? res.json().code).toBe(1002);
       }
-      const asText = await t.server.inject({ method: route.method as 'POST', url: concrete(route.url), headers: { ...headers, 'content-type': 'text/plain' }, payload: '{}' });
-      expect(asText.json().responseCode ?? asText.json().code).toBe(1002);
+      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const notJson = await t.server.inject({ method: route.method as 'POST', url: concrete(route.url), headers: { ...headers, 'content-type': contentType }, payload: 'productRefs=1&partnerOrderNumber=X' });
+        expect(notJson.json().responseCode ?? notJson.json().code, `${route.url} as ${contentType}`).toBe(1002);
+      }
     }
   });
 });
