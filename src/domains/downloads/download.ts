@@ -10,8 +10,6 @@ export type LinkOrderState = { status: string; downloadEndsOn: string };
 /**
  * Why an order's links do not work at `now`, or undefined while they do: a cancelled order's links
  * stop at once; otherwise they work until 23:59:59.999 UTC of `downloadEndsOn` (rules.md, Time).
- * (orders/order.ts has the same window rule as isWithinWindow; orders imports this domain, so it is
- * not imported back.)
  */
 export function linkRefusal(order: LinkOrderState, now: Date): LinkRefusal | undefined {
   if (order.status === 'cancelled') return { reason: 'cancelled' };

@@ -6,10 +6,10 @@ import { raiseEvent } from '../events/index.js';
 import { DEFAULT_POS, findPointOfSale, type Caller } from '../partners/index.js';
 import type { OrderStatus } from './order.js';
 import {
-  CANCELLABLE_SHIPMENT_STATUSES, cancelRefusal, isPossibleOrderNumber, newDownloadEnd,
+  CANCELLABLE_SHIPMENT_STATUSES, cancelRefusal, newDownloadEnd,
   type CancelReason, type DownloadValue,
 } from './order-changes.js';
-import type { OrderRow } from './orders.repository.js';
+import { lockOrder, type OrderRow } from './orders.repository.js';
 
 export type OrderChangesDeps = { clock: Clock };
 
@@ -27,15 +27,6 @@ export type ChangedOrder = { orderNumber: number; partnerOrderNumber: string; do
  * (unknown, another partner's, or a number no order can have). The no-op update is a portable
  * SELECT … FOR UPDATE: changes of one order queue up and each reads the row the previous one committed.
  */
-async function lockOrder(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<OrderRow | undefined> {
-  if (!isPossibleOrderNumber(partnerOrderNumber)) return undefined;
-  return tx.updateTable('orders')
-    .set((eb) => ({ status: eb.ref('status') }))
-    .where('partner_id', '=', partnerId)
-    .where('partner_order_number', '=', partnerOrderNumber)
-    .returningAll()
-    .executeTakeFirst();
-}
 
 /**
  * Whether the subscription of a renewal order has renewed again since that order (1030: only the

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CANCELLABLE_SHIPMENT_STATUSES, cancelDeadline, cancelRefusal, canTransition, isCancelReason, isPossibleOrderNumber,
+  CANCELLABLE_SHIPMENT_STATUSES, cancelDeadline, cancelRefusal, canTransition, isCancelReason, 
   newDownloadEnd, ORDER_TRANSITIONS, parseDownloadValue, SHIPMENT_TRANSITIONS,
 } from './order-changes.js';
+import { isPossibleOrderNumber } from './order.js';
 
 const DAY = 86_400_000;
 

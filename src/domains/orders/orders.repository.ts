@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
+import { isPossibleOrderNumber } from './order.js';
 
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
@@ -11,9 +12,25 @@ export async function findOrderNumber(tx: Tx, partnerId: number, partnerOrderNum
   return row?.order_number;
 }
 
+/** A partner's order by partnerOrderNumber; a number no order can have is not looked up. */
 export async function findOrder(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<OrderRow | undefined> {
+  if (!isPossibleOrderNumber(partnerOrderNumber)) return undefined;
   return tx.selectFrom('orders').selectAll()
     .where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber).executeTakeFirst();
+}
+
+/**
+ * The order row, locked until the transaction ends (a no-op UPDATE … RETURNING locks on both
+ * engines), so two changes of one order run one after the other.
+ */
+export async function lockOrder(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<OrderRow | undefined> {
+  if (!isPossibleOrderNumber(partnerOrderNumber)) return undefined;
+  return tx.updateTable('orders')
+    .set((eb) => ({ status: eb.ref('status') }))
+    .where('partner_id', '=', partnerId)
+    .where('partner_order_number', '=', partnerOrderNumber)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function insertOrder(tx: Tx, row: Insertable<OrdersTable>): Promise<number> {
