@@ -4,10 +4,10 @@ import { connectDatabase, type DatabaseOptions } from './db/connect.js';
 import type { Db } from './db/schema.js';
 import { catalogService, type CatalogService } from './domains/catalog/index.js';
 import { downloadsService, type DownloadsService } from './domains/downloads/index.js';
-import { ordersService, type OrdersService } from './domains/orders/index.js';
-import { orderChangesService, type OrderChangesService } from './domains/orders/index.js';
+import { orderChangesService, ordersService, type OrderChangesService, type OrdersService } from './domains/orders/index.js';
 import { partnersService, tokensService } from './domains/partners/index.js';
 import { stockService, type StockService } from './domains/stock/index.js';
+import { subscriptionsService, type SubscriptionsService } from './domains/subscriptions/index.js';
 import { loadKeyMaterial } from './key-files.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createKeyring, type Keyring } from './shared/keyring.js';
@@ -25,6 +25,7 @@ export type App = {
   orders: OrdersService;
   downloads: DownloadsService;
   orderChanges: OrderChangesService;
+  subscriptions: SubscriptionsService;
   close(): Promise<void>;
 };
 
@@ -41,6 +42,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = loadKeyMaterial(config);
   const keyring = createKeyring(keys.signingKey, keys.encryptionKey);
   const stock = stockService({ keyring, clock });
+  // Orders do not import subscriptions (subscriptions place renewal orders): the hooks are bound here.
+  const orders = ordersService({
+    keyring, clock, stock, publicUrl: config.publicUrl, downloadWindowDays: config.downloadWindowDays,
+    hooks: { orderPlaced: (tx, order) => subscriptions.startSubscriptions(tx, order) },
+  });
+  const subscriptions = subscriptionsService({ clock, orders, graceDays: config.renewalGraceDays, rowLocks: config.engine === 'postgres' });
   return {
     config,
     db,
@@ -50,9 +57,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     partners: partnersService({ keyring, clock }),
     tokens: tokensService({ keyring, clock }),
     stock,
-    orders: ordersService({ keyring, clock, stock, publicUrl: config.publicUrl, downloadWindowDays: config.downloadWindowDays }),
+    orders,
     downloads: downloadsService({ keyring, clock, publicUrl: config.publicUrl, fileStoreDir: config.fileStoreDir }),
-    orderChanges: orderChangesService({ clock }),
+    orderChanges: orderChangesService({
+      clock,
+      hooks: {
+        renewedAgainSince: (tx, orderNumber) => subscriptions.renewedAgainSince(tx, orderNumber),
+        orderCancelled: (tx, orderNumber) => subscriptions.terminateForOrder(tx, orderNumber),
+      },
+    }),
+    subscriptions,
     close: () => db.destroy(),
   };
 }

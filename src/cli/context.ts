@@ -1,4 +1,5 @@
 import type { App } from '../app.js';
+import type { Clock } from '../shared/clock.js';
 
 /** Where a command writes: stdout for results (one JSON document with --json), stderr for people. */
 export type CliIo = {
@@ -11,8 +12,11 @@ export type CliIo = {
 /** What every command gets: its streams and a way to open the configured, migrated App. */
 export type CliContext = {
   io: CliIo;
-  /** Loads the configuration, opens the database and brings it up to date. Closed by the runner. */
-  openApp(): Promise<App>;
+  /**
+   * Loads the configuration, opens the database and brings it up to date. Closed by the runner.
+   * `clock` replaces the system clock (e.g. `renew --now`).
+   */
+  openApp(options?: { clock?: Clock }): Promise<App>;
 };
 
 /**

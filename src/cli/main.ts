@@ -11,21 +11,22 @@ import { keysImportCommand } from './keys-import.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { partnerCreateCommand } from './partner-create.command.js';
 import { posCommand } from './pos.command.js';
+import { renewCommand } from './renew.command.js';
 import { secretRotateCommand } from './secret-rotate.command.js';
 import { startCommand } from './start.command.js';
 
 const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 
 /** Every command of `resell`, each in its own file. */
-const COMMANDS = [startCommand, migrateCommand, demoCommand, partnerCreateCommand, allowIpCommand, posCommand, secretRotateCommand, keysImportCommand, catalogImportCommand];
+const COMMANDS = [startCommand, migrateCommand, demoCommand, partnerCreateCommand, allowIpCommand, posCommand, secretRotateCommand, renewCommand, keysImportCommand, catalogImportCommand];
 
 /** Runs `resell <argv>` and returns the exit code (0 done, 1 refused, 2 partly done). */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
   const opened: App[] = [];
   const context: CliContext = {
     io,
-    async openApp() {
-      const app = createApp(loadConfig(io.env));
+    async openApp(options = {}) {
+      const app = createApp(loadConfig(io.env), options);
       opened.push(app);
       await migrateToLatest(app.db);
       return app;

@@ -32,6 +32,8 @@ export type Database = {
   shipments: ShipmentsTable;
   ledger_entries: LedgerEntriesTable;
   outbox_events: OutboxEventsTable;
+  subscriptions: SubscriptionsTable;
+  subscription_terms: SubscriptionTermsTable;
 };
 
 /** A Kysely handle or a transaction: service functions take it first so several domains share it. */
@@ -274,6 +276,10 @@ export type LineItemsTable = {
   id: Generated<number>;
   order_line_id: number;
   position: number;
+  /** The subscription this unit started or renewed, for subscription products. */
+  subscription_id: number | null;
+  /** A renewal that keeps the serial: the unit whose serials it shows. */
+  serials_of_line_item_id: number | null;
 };
 
 export type DownloadGrantsTable = {
@@ -323,5 +329,40 @@ export type OutboxEventsTable = {
   partner_id: number | null;
   type: string;
   payload: string;
+  created_at: string;
+};
+
+export type SubscriptionsTable = {
+  subscription_id: Generated<number>;
+  partner_id: number;
+  pos_id: number;
+  /** The original order and its unit. */
+  order_number: number;
+  partner_order_number: string;
+  line_item_id: number;
+  product_ref: number;
+  currency: string;
+  /** ISO 8601 duration of a term. */
+  period: string;
+  /** When the first term started (the original order was received): every expiration is anchor + n periods. */
+  anchor_at: string;
+  generation: number;
+  /** ACTIVE, CANCELLED, EXPIRED, TERMINATED or RENEWAL_FAILED. */
+  status: string;
+  expiration_at: string;
+  current_order_number: number;
+  current_partner_order_number: string;
+  /** End of the grace period after a failed renewal. */
+  grace_ends_at: string | null;
+  /** When the worker tries a failed renewal again. */
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type SubscriptionTermsTable = {
+  subscription_id: number;
+  generation: number;
+  order_number: number;
   created_at: string;
 };

@@ -5,6 +5,7 @@ import { TokenRefusal, type TokenRequest } from '../domains/partners/index.js';
 import type { App } from '../app.js';
 import { INVALID_TOKEN_BODY } from './error-handler.js';
 import { isPlainObject } from './connect/route.js';
+import { hasUnstorableCharacter } from '../shared/text.js';
 
 const TokenBody = Type.Object({
   realmName: Type.Optional(Type.String({ description: 'also accepted as `realm`' })),
@@ -25,10 +26,13 @@ const TokenAnswer = Type.Object({
 
 const TokenError = Type.Object({ error: Type.String({ description: 'invalid_request, unsupported_grant_type, invalid_grant (400); invalid_client (401)' }) });
 
+/** A credential field in either spelling; text with characters no credential holds is a malformed request. */
 function field(body: Record<string, unknown>, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = body[name];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    if (typeof value !== 'string' || value.trim() === '') continue;
+    if (hasUnstorableCharacter(value)) throw new TokenRefusal('invalid_request');
+    return value.trim();
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
 import { redactUrl } from '../logger.js';
@@ -17,6 +17,7 @@ import { downloadInfoRoutes } from './connect/download-info.routes.js';
 import { ordersRoutes } from './connect/orders.routes.js';
 import { statusRoutes } from './connect/status.routes.js';
 import { stockRoutes } from './connect/stock.routes.js';
+import { subscriptionsRoutes } from './connect/subscriptions.routes.js';
 
 export type ConnectRouteInfo = { method: string; url: string; operation: string };
 
@@ -24,6 +25,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     connectRoutes: ConnectRouteInfo[];
   }
+}
+
+/** Unknown paths: Fastify's own 404 would log the raw URL, which may carry a feed secret. */
+function notFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${redactUrl(request.url.split('?')[0] ?? '')}` });
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -34,6 +40,10 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    // Any path parameter that fits in a request line reaches its route (a long unknown number: 1010).
+    maxParamLength: 16_384,
+    // A URL that cannot be decoded matches no route: answered like any unknown path.
+    frameworkErrors: (_error, request, reply) => void notFound(request, reply),
   }) as unknown as FastifyInstance;
 
   // Every Connect route, as registered: the auth table test and the OpenAPI test iterate over it.
@@ -46,8 +56,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
   });
 
   installErrorHandler(server);
-  // Fastify's own 404 logs the raw URL, which may carry a feed secret: answer without logging it.
-  server.setNotFoundHandler((request, reply) => reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${redactUrl(request.url.split('?')[0] ?? '')}` }));
+  server.setNotFoundHandler(notFound);
   installMetrics(server, app.config.metricsToken);
   await server.register(swagger, {
     openapi: {
@@ -74,6 +83,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
     await connect.register(stockRoutes, { app });
     await connect.register(offersRoutes, { app });
     await connect.register(ordersRoutes, { app });
+    await connect.register(subscriptionsRoutes, { app });
     await connect.register(downloadInfoRoutes, { app });
     await connect.register(orderChangesRoutes, { app });
   });

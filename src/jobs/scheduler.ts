@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { App } from '../app.js';
+import { renewalsJob } from './renewals.job.js';
 
 /** A scheduled job: run every `everyMs` by each worker; jobs claim their work with row locks, so workers may overlap. */
 export type Job = { name: string; everyMs: number; run(app: App, now: Date): Promise<void> };
 
 /** Every scheduled job of `resell start --role all|worker` (renewals, expiries, webhook delivery come here). */
-export const JOBS: readonly Job[] = [];
+export const JOBS: readonly Job[] = [renewalsJob];
 
 /** How often the scheduler looks for a due job. */
 const TICK_MS = 1000;

@@ -143,11 +143,11 @@ describe('start: roles', () => {
     expect(await res.json()).toEqual({ status: 'UP' });
   });
 
-  it('serves no HTTP for the worker role and says no jobs exist yet', async () => {
+  it('serves no HTTP for the worker role and starts the renewal job', async () => {
     cli = await cliHarness(ENV);
     const started = await start(cli, { role: 'worker', demo: false });
     expect(started.running.url).toBeUndefined();
-    expect(started.logs.join('')).toContain('no scheduled jobs exist yet');
+    expect(started.logs.join('')).toContain('"jobs":["renewals"]');
   });
 });
 

@@ -243,9 +243,11 @@ describe('PUT /connect/order/cancel: refusals', () => {
   it('answers 110 when partnerOrderNumber is missing, blank or not text, before anything else', async () => {
     await expectRefused({}, null, 110);
     await expectRefused({ reasonCode: 'bad' }, null, 110);
-    for (const value of [null, '', '   ', true, 1.5, { a: 1 }, ['X']]) {
+    for (const value of [null, true, 1.5, { a: 1 }, ['X']]) {
       await expectRefused({ partnerOrderNumber: value, reasonCode: 2 }, null, 110);
     }
+    // Blank text is echoed as sent (trimmed), like every identifier of a refused call.
+    for (const value of ['', '   ']) await expectRefused({ partnerOrderNumber: value, reasonCode: 2 }, '', 110);
   });
 
   it('answers 100 when reasonCode is missing or blank', async () => {

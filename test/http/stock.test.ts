@@ -153,13 +153,13 @@ describe('POST /connect/stock: status per product', () => {
     expect(body.productStatus[0]).toMatchObject({ productRef: ref, status: null, responseCode: 1010 });
   });
 
-  it('answers 101 for each invalid ref, echoing what was sent, and still answers the others', async () => {
+  it('answers 101 for each invalid ref, echoing what was sent (a list or an object as null), and still answers the others', async () => {
     const ref = await poolProduct(20);
     const invalid = [0, -5, 2 ** 31, 1.5, 'abc', '12a', '', null, true, { ref: 1 }, [ref]];
     const body = await statusOf({ productRefs: [...invalid, ref] });
     expect(body.responseCode).toBe(0);
     expect(body.productStatus).toEqual([
-      ...invalid.map((productRef) => ({ productRef, status: null, responseCode: 101, responseMessage: expect.any(String) })),
+      ...invalid.map((sent) => ({ productRef: typeof sent === 'object' ? null : sent, status: null, responseCode: 101, responseMessage: expect.any(String) })),
       { productRef: ref, status: 100, responseCode: 0, responseMessage: 'OK' },
     ]);
   });

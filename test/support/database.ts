@@ -6,22 +6,17 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
 export const onPostgres = TEST_DATABASE_URL !== undefined && TEST_DATABASE_URL.startsWith('postgres');
 
-/** A fresh, empty place for one test app: an in-memory SQLite file, or its own PostgreSQL schema. */
+/**
+ * A fresh, empty place for one test app: an in-memory SQLite file, or its own PostgreSQL schema,
+ * named after the run; the run's global teardown drops them all (test/support/global-setup.ts).
+ */
 export async function freshDatabase(): Promise<{ url: string; schema?: string; drop(): Promise<void> }> {
   if (!onPostgres) return { url: 'sqlite::memory:', drop: async () => {} };
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const run = process.env.RESELL_TEST_RUN ?? 'x';
+  const schema = `t_${run}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   await client.query(`create schema ${schema}`);
   await client.end();
-  return {
-    url: TEST_DATABASE_URL!,
-    schema,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
-    },
-  };
+  return { url: TEST_DATABASE_URL!, schema, drop: async () => {} };
 }

@@ -1,3 +1,4 @@
+import { isPossibleOrderNumber } from '../../shared/text.js';
 import type { Tx } from '../../db/schema.js';
 
 /** A file grant with what its link needs: the order's state and window, and where the file is. */
@@ -18,6 +19,7 @@ export async function findOrderState(tx: Tx, orderNumber: number) {
 
 /** The partner's order with this partnerOrderNumber, as getDownloadInfo needs it. */
 export async function findPartnerOrder(tx: Tx, partnerId: number, partnerOrderNumber: string) {
+  if (!isPossibleOrderNumber(partnerOrderNumber)) return undefined;
   return tx.selectFrom('orders').select(['order_number', 'partner_order_number', 'status', 'download_ends_on', 'cancelled_at'])
     .where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber).executeTakeFirst();
 }

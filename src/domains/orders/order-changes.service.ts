@@ -9,9 +9,21 @@ import {
   CANCELLABLE_SHIPMENT_STATUSES, cancelRefusal, newDownloadEnd,
   type CancelReason, type DownloadValue,
 } from './order-changes.js';
-import { lockOrder, type OrderRow } from './orders.repository.js';
+import { lockOrder } from './orders.repository.js';
 
-export type OrderChangesDeps = { clock: Clock };
+/**
+ * What other domains add to an order's cancellation, wired by the composition root (orders do not
+ * import them): the subscriptions of a renewal order say whether it may still be cancelled (1030), and
+ * terminate when their order is cancelled.
+ */
+export type OrderCancellationHooks = {
+  /** Whether a renewal order's subscription has renewed again since that order. */
+  renewedAgainSince(tx: Tx, renewalOrderNumber: number): Promise<boolean>;
+  /** Runs in the cancellation's transaction, after the order is cancelled. */
+  orderCancelled(tx: Tx, orderNumber: number, at: Date): Promise<void>;
+};
+
+export type OrderChangesDeps = { clock: Clock; hooks: OrderCancellationHooks };
 
 /** cancelOrder's request once its fields passed their format checks (110, 100, 101). */
 export type CancelOrderInput = { partnerOrderNumber: string; reasonCode: CancelReason; comment: string | null };
@@ -22,23 +34,8 @@ export type UpdateDownloadTimeInput = { partnerOrderNumber: string; value: Downl
 /** What both changes answer: the order, and the last day its downloads work (the cancellation date once cancelled). */
 export type ChangedOrder = { orderNumber: number; partnerOrderNumber: string; downloadEndsOn: string };
 
-/**
- * The partner's order by its number with its row locked until the transaction ends, or undefined
- * (unknown, another partner's, or a number no order can have). The no-op update is a portable
- * SELECT … FOR UPDATE: changes of one order queue up and each reads the row the previous one committed.
- */
-
-/**
- * Whether the subscription of a renewal order has renewed again since that order (1030: only the
- * latest renewal order of a subscription may be cancelled). Subscriptions do not exist yet (issue #4):
- * until they do, no order has a later renewal and this answers false.
- */
-async function renewedAgainSince(_tx: Tx, _renewal: OrderRow): Promise<boolean> {
-  return false;
-}
-
 /** Changes a partner makes to an order after placing it: cancelling it, moving its download end. */
-export function orderChangesService({ clock }: OrderChangesDeps) {
+export function orderChangesService({ clock, hooks }: OrderChangesDeps) {
   return {
     /**
      * cancelOrder: within the cancel window of the order's POS, cancels the order in the caller's
@@ -53,7 +50,7 @@ export function orderChangesService({ clock }: OrderChangesDeps) {
       if (!order) throw new Refusal(1010);
       // The window is the one of the POS that took the order, whichever POS of the partner calls.
       const pos = await findPointOfSale(tx, order.pos_id);
-      const renewedAgain = order.kind === 'renewal' && await renewedAgainSince(tx, order);
+      const renewedAgain = await hooks.renewedAgainSince(tx, order.order_number);
       const refused = cancelRefusal(
         { status: order.status as OrderStatus, receivedAt: new Date(order.received_at) },
         pos?.cancelWindowDays ?? DEFAULT_POS.cancelWindowDays, now, renewedAgain,
@@ -70,7 +67,7 @@ export function orderChangesService({ clock }: OrderChangesDeps) {
         download_ends_on: cancelledOn,
       }).where('order_number', '=', order.order_number).execute();
       // Keys are revoked, not returned to the pool: serial_keys rows keep their line item.
-      // Subscriptions of the order become TERMINATED here once they exist (issue #4).
+      await hooks.orderCancelled(tx, order.order_number, now);
       await tx.updateTable('shipments').set({ status: 'cancelled' })
         .where('order_number', '=', order.order_number).where('status', 'in', [...CANCELLABLE_SHIPMENT_STATUSES]).execute();
 

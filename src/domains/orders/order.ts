@@ -61,19 +61,4 @@ export function fullProvince(province: string, country: string): string {
   return upper.includes('-') ? upper : `${country}-${upper}`;
 }
 
-/** Longest partnerOrderNumber an order can have: 64 sent, more for renewal orders (`{pon}-{subscriptionId}-{generation}`). */
-const MAX_ORDER_NUMBER_LENGTH = 128;
-
-/**
- * Whether `text` can be the partnerOrderNumber of some order: createOrder refuses control
- * characters and lone surrogates, and renewal numbers stay short. Anything else cannot be found, so
- * it is not looked up (PostgreSQL would refuse a NUL in a query).
- */
-export function isPossibleOrderNumber(text: string): boolean {
-  if (text.length === 0 || text.length > MAX_ORDER_NUMBER_LENGTH) return false;
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0xd800 && code <= 0xdfff)) return false;
-  }
-  return true;
-}
+export { isPossibleOrderNumber } from '../../shared/text.js';

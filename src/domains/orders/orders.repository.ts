@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
+import type { LineItemsTable, OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
 import { isPossibleOrderNumber } from './order.js';
 
 export type OrderRow = Selectable<OrdersTable>;
@@ -42,8 +42,8 @@ export async function insertOrderLine(tx: Tx, row: Insertable<OrderLinesTable>):
   return (await tx.insertInto('order_lines').values(row).returning('id').executeTakeFirstOrThrow()).id;
 }
 
-export async function insertLineItem(tx: Tx, orderLineId: number, position: number): Promise<number> {
-  return (await tx.insertInto('line_items').values({ order_line_id: orderLineId, position }).returning('id').executeTakeFirstOrThrow()).id;
+export async function insertLineItem(tx: Tx, row: Insertable<LineItemsTable>): Promise<number> {
+  return (await tx.insertInto('line_items').values(row).returning('id').executeTakeFirstOrThrow()).id;
 }
 
 export async function insertDownloadGrants(tx: Tx, orderNumber: number, orderLineId: number, fileIds: readonly number[]): Promise<void> {
@@ -58,7 +58,7 @@ export async function loadOrderParts(tx: Tx, orderNumber: number) {
   const [lines, items, grants] = await Promise.all([
     tx.selectFrom('order_lines').selectAll().where('order_number', '=', orderNumber).orderBy('position').execute(),
     tx.selectFrom('line_items as i').innerJoin('order_lines as l', 'l.id', 'i.order_line_id')
-      .select(['i.id', 'i.order_line_id', 'i.position']).where('l.order_number', '=', orderNumber).orderBy('i.position').execute(),
+      .select(['i.id', 'i.order_line_id', 'i.position', 'i.subscription_id', 'i.serials_of_line_item_id']).where('l.order_number', '=', orderNumber).orderBy('i.position').execute(),
     tx.selectFrom('download_grants as g').innerJoin('product_files as f', 'f.id', 'g.product_file_id')
       .select(['g.id', 'g.order_line_id', 'f.label', 'f.type', 'f.file_group', 'f.size_bytes', 'f.position'])
       .where('g.order_number', '=', orderNumber).orderBy('f.position').execute(),

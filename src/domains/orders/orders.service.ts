@@ -1,10 +1,11 @@
-import type { Tx } from '../../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { OrderLinesTable, Tx } from '../../db/schema.js';
 import type { Clock } from '../../shared/clock.js';
 import { Refusal } from '../../shared/errors.js';
 import type { Keyring } from '../../shared/keyring.js';
 import { toMinor } from '../../shared/money.js';
 import { recordAudit } from '../audit/index.js';
-import { findProducts, findSellable, type SellableProduct } from '../catalog/index.js';
+import { findProducts, findSellable, type Product } from '../catalog/index.js';
 import { fileUrl, metalinkUrl } from '../downloads/index.js';
 import { raiseEvent } from '../events/index.js';
 import type { Caller } from '../partners/index.js';
@@ -15,18 +16,67 @@ import type { PlaceOrderInput } from './order-input.js';
 import { findOrder, findOrderNumber, insertDownloadGrants, insertLineItem, insertOrder, insertOrderLine, loadOrderParts, type OrderRow } from './orders.repository.js';
 
 
+/** A unit an order placed: what other domains (subscriptions) start from it. */
+export type PlacedUnit = { lineItemId: number; product: Product };
+
+/** An order just placed, as the placement hook sees it. */
+export type PlacedOrder = {
+  orderNumber: number;
+  partnerOrderNumber: string;
+  partnerId: number;
+  posId: number;
+  currency: string;
+  receivedAt: Date;
+  units: PlacedUnit[];
+};
+
+/**
+ * What other domains add to placing an order, wired by the composition root (orders do not import
+ * them): subscriptions start here, in the order's transaction.
+ */
+export type OrderPlacementHooks = { orderPlaced(tx: Tx, order: PlacedOrder): Promise<void> };
+
 export type OrdersDeps = {
   keyring: Keyring;
   clock: Clock;
   stock: StockService;
   publicUrl: string;
   downloadWindowDays: number;
+  hooks: OrderPlacementHooks;
+};
+
+/** A product as an order line needs it: delivery, files, option, and what the partner owes per unit. */
+type LineProduct = Product & { retailerMinor: number };
+
+/** One line to write: the product, its units, the end-user amounts, and where its serials come from. */
+type LineDraft = {
+  product: LineProduct;
+  quantity: number;
+  columns: Pick<Insertable<OrderLinesTable>, 'vat_rate' | 'amount_duty_free_minor' | 'amount_total_minor' | 'amounts_sent' | 'end_user_email' | 'discounts' | 'vat_flags'>;
+  /** A renewal that keeps the serial shows the serials of this unit instead of taking new ones. */
+  serialsOf?: number;
+  subscriptionId?: number;
+};
+
+/** A renewal order to place for a subscription's new term (subscriptions decide when). */
+export type RenewalOrderDraft = {
+  partnerId: number;
+  posId: number;
+  partnerOrderNumber: string;
+  originalOrderNumber: number;
+  product: LineProduct;
+  /** What the end user pays for the term (the renewal price), in minor units of `currency`. */
+  endUserMinor: number;
+  currency: string;
+  subscriptionId: number;
+  /** The unit whose serials the new term keeps, or undefined for a new serial. */
+  keepSerialsOf: number | undefined;
 };
 
 /** Orders of the partner API: placing them atomically, reading them back. */
-export function ordersService({ keyring, clock, stock, publicUrl, downloadWindowDays }: OrdersDeps) {
+export function ordersService({ keyring, clock, stock, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   /** Serials of `count` units, `perUnit` each: claimed from the pool or generated, in unit order. */
-  async function serialsFor(tx: Tx, product: SellableProduct, units: number): Promise<{ id: number }[][]> {
+  async function serialsFor(tx: Tx, product: Product, units: number): Promise<{ id: number }[][]> {
     const perUnit = product.delivery.serialsPerUnit;
     if (perUnit === 0 || product.delivery.serialSource === 'none') return Array.from({ length: units }, () => []);
     const keys = product.delivery.serialSource === 'generated'
@@ -35,17 +85,41 @@ export function ordersService({ keyring, clock, stock, publicUrl, downloadWindow
     return Array.from({ length: units }, (_, unit) => keys.slice(unit * perUnit, (unit + 1) * perUnit));
   }
 
+  /** Writes lines, their units (serials claimed, generated or kept), download grants and shipments. */
+  async function writeLines(tx: Tx, orderNumber: number, drafts: readonly LineDraft[], deliveryAddress: unknown, now: Date): Promise<PlacedUnit[]> {
+    const placed: PlacedUnit[] = [];
+    for (const [position, draft] of drafts.entries()) {
+      const { product, quantity } = draft;
+      const lineId = await insertOrderLine(tx, { order_number: orderNumber, position, product_ref: product.ref, quantity, retailer_unit_minor: product.retailerMinor, ...draft.columns });
+      const units = draft.serialsOf === undefined ? await serialsFor(tx, product, quantity) : Array.from({ length: quantity }, () => []);
+      for (const [unit, keys] of units.entries()) {
+        const lineItemId = await insertLineItem(tx, { order_line_id: lineId, position: unit, subscription_id: draft.subscriptionId ?? null, serials_of_line_item_id: draft.serialsOf ?? null });
+        if (keys.length > 0) await stock.attachKeys(tx, keys.map((k) => k.id), lineItemId);
+        placed.push({ lineItemId, product });
+      }
+      await insertDownloadGrants(tx, orderNumber, lineId, product.files.map((f) => f.id));
+      if (isPhysical(product)) {
+        await tx.insertInto('shipments').values({
+          order_number: orderNumber, order_line_id: lineId, product_ref: product.ref, quantity,
+          address: JSON.stringify(deliveryAddress), status: 'to_ship', tracking_number: null, created_at: now.toISOString(), shipped_at: null,
+        }).execute();
+      }
+    }
+    return placed;
+  }
+
   async function view(tx: Tx, order: OrderRow): Promise<OrderView> {
     const { lines, items, grants } = await loadOrderParts(tx, order.order_number);
     const products = await findProducts(tx, lines.map((l) => l.product_ref));
-    const serials = await stock.revealKeys(tx, items.map((i) => i.id));
+    const serialSource = (item: (typeof items)[number]) => item.serials_of_line_item_id ?? item.id;
+    const serials = await stock.revealKeys(tx, items.map(serialSource));
     const customer = JSON.parse(order.customer) as { email: string };
     const cancelled = order.status === 'cancelled';
     const lineViews: OrderLineView[] = lines.map((line) => {
       const product = products.get(line.product_ref)!;
       return {
         productRef: line.product_ref,
-        items: items.filter((i) => i.order_line_id === line.id).map((i) => ({ serials: serials.get(i.id) ?? [], subscriptionId: null })),
+        items: items.filter((i) => i.order_line_id === line.id).map((i) => ({ serials: serials.get(serialSource(i)) ?? [], subscriptionId: i.subscription_id })),
         files: cancelled ? [] : grants.filter((g) => g.order_line_id === line.id).map((g) => ({
           label: g.label, type: g.type, url: fileUrl(publicUrl, keyring, g.id), size: g.size_bytes, group: g.file_group,
         })),
@@ -107,41 +181,25 @@ export function ordersService({ keyring, clock, stock, publicUrl, downloadWindow
         cancel_comment: null,
       });
 
-      let retailerTotal = 0;
-      let endUserTotal = 0;
-      for (const [position, line] of input.lines.entries()) {
+      const drafts: LineDraft[] = input.lines.map((line) => {
         const product = products.get(line.productRef)!;
-        const dutyFree = line.amountDutyFree === null ? product.saleMinor * line.quantity : toMinor(line.amountDutyFree, input.currency)!;
-        const lineId = await insertOrderLine(tx, {
-          order_number: orderNumber,
-          position,
-          product_ref: product.ref,
+        return {
+          product,
           quantity: line.quantity,
-          vat_rate: line.vatRate === null ? null : String(line.vatRate),
-          amount_duty_free_minor: dutyFree,
-          amount_total_minor: line.amountTotal === null ? null : toMinor(line.amountTotal, input.currency)!,
-          amounts_sent: line.amountDutyFree === null ? 0 : 1,
-          end_user_email: line.endUserEmail,
-          discounts: JSON.stringify(line.discounts),
-          retailer_unit_minor: product.retailerMinor,
-          vat_flags: JSON.stringify(vatFlagsOf(line, input, today)),
-        });
-        retailerTotal += product.retailerMinor * line.quantity;
-        endUserTotal += dutyFree;
-        const units = await serialsFor(tx, product, line.quantity);
-        for (const [unit, keys] of units.entries()) {
-          const itemId = await insertLineItem(tx, lineId, unit);
-          if (keys.length > 0) await stock.attachKeys(tx, keys.map((k) => k.id), itemId);
-        }
-        await insertDownloadGrants(tx, orderNumber, lineId, product.files.map((f) => f.id));
-        if (isPhysical(product)) {
-          await tx.insertInto('shipments').values({
-            order_number: orderNumber, order_line_id: lineId, product_ref: product.ref, quantity: line.quantity,
-            address: JSON.stringify(input.customer.locationDelivery ?? input.customer.locationInvoice),
-            status: 'to_ship', tracking_number: null, created_at: now.toISOString(), shipped_at: null,
-          }).execute();
-        }
-      }
+          columns: {
+            vat_rate: line.vatRate === null ? null : String(line.vatRate),
+            amount_duty_free_minor: line.amountDutyFree === null ? product.saleMinor * line.quantity : toMinor(line.amountDutyFree, input.currency)!,
+            amount_total_minor: line.amountTotal === null ? null : toMinor(line.amountTotal, input.currency)!,
+            amounts_sent: line.amountDutyFree === null ? 0 : 1,
+            end_user_email: line.endUserEmail,
+            discounts: JSON.stringify(line.discounts),
+            vat_flags: JSON.stringify(vatFlagsOf(line, input, today)),
+          },
+        };
+      });
+      const units = await writeLines(tx, orderNumber, drafts, input.customer.locationDelivery ?? input.customer.locationInvoice, now);
+      const retailerTotal = drafts.reduce((sum, d) => sum + d.product.retailerMinor * d.quantity, 0);
+      const endUserTotal = drafts.reduce((sum, d) => sum + d.columns.amount_duty_free_minor, 0);
       await tx.insertInto('ledger_entries').values({
         partner_id: caller.partner.id, pos_id: caller.pos.id, order_number: orderNumber, kind: 'order',
         currency: input.currency, retailer_minor: retailerTotal, end_user_minor: endUserTotal, at: now.toISOString(),
@@ -152,7 +210,54 @@ export function ordersService({ keyring, clock, stock, publicUrl, downloadWindow
         data: { orderNumber, partnerOrderNumber: input.partnerOrderNumber, posId: caller.pos.id, productRefs: input.lines.map((l) => l.productRef) },
       });
       await recordAudit(tx, now, { actor: `partner:${caller.partner.id}`, action: 'order.created', subject: `order:${orderNumber}`, detail: { partnerOrderNumber: input.partnerOrderNumber, posId: caller.pos.id } });
+      await hooks.orderPlaced(tx, {
+        orderNumber, partnerOrderNumber: input.partnerOrderNumber, partnerId: caller.partner.id, posId: caller.pos.id,
+        currency: input.currency, receivedAt: now, units,
+      });
       return view(tx, (await findOrder(tx, caller.partner.id, input.partnerOrderNumber))!);
+    },
+
+    /**
+     * The order of a subscription's new term: one unit of the product, a new serial (claimed or
+     * generated; OutOfStock when the pool is empty) or the kept one, download grants, the partner's
+     * ledger entry at the retailer price in force, the audit entry. Returns its order number.
+     */
+    async placeRenewalOrder(tx: Tx, draft: RenewalOrderDraft): Promise<number> {
+      const now = clock.now();
+      const original = await tx.selectFrom('orders').selectAll().where('order_number', '=', draft.originalOrderNumber).executeTakeFirstOrThrow();
+      const orderNumber = await insertOrder(tx, {
+        partner_id: draft.partnerId,
+        pos_id: draft.posId,
+        partner_order_number: draft.partnerOrderNumber,
+        kind: 'renewal',
+        order_date: now.toISOString(),
+        received_at: now.toISOString(),
+        currency: draft.currency,
+        marketing_program_id: original.marketing_program_id,
+        affiliate_id: original.affiliate_id,
+        customer: original.customer,
+        payment: null,
+        discounts: '[]',
+        metadata: '[]',
+        download_ends_on: downloadEndDate(now, downloadWindowDays, []),
+        status: 'active',
+        cancelled_at: null,
+        cancel_reason: null,
+        cancel_comment: null,
+      });
+      await writeLines(tx, orderNumber, [{
+        product: draft.product,
+        quantity: 1,
+        columns: { vat_rate: null, amount_duty_free_minor: draft.endUserMinor, amount_total_minor: null, amounts_sent: 0, end_user_email: null, discounts: '[]', vat_flags: '[]' },
+        ...(draft.keepSerialsOf !== undefined && { serialsOf: draft.keepSerialsOf }),
+        subscriptionId: draft.subscriptionId,
+      }], JSON.parse(original.customer).locationInvoice, now);
+      await tx.insertInto('ledger_entries').values({
+        partner_id: draft.partnerId, pos_id: draft.posId, order_number: orderNumber, kind: 'renewal',
+        currency: draft.currency, retailer_minor: draft.product.retailerMinor, end_user_minor: draft.endUserMinor, at: now.toISOString(),
+      }).execute();
+      await recordAudit(tx, now, { actor: 'system', action: 'order.renewal_created', subject: `order:${orderNumber}`, detail: { partnerOrderNumber: draft.partnerOrderNumber, subscriptionId: draft.subscriptionId } });
+      return orderNumber;
     },
 
     /** getOrderData: the partner's order (or renewal order) as answered; Refusal(1010) when it has none by that number. */

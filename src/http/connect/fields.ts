@@ -1,5 +1,6 @@
 import { Refusal } from '../../shared/errors.js';
 import { MAX_ID } from '../../shared/ids.js';
+import { isPlainObject } from './route.js';
 
 /**
  * Reading wire values as the contract says (connect-api.md §2): numbers may come as numeric strings,
@@ -152,4 +153,25 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
 export function asList(value: unknown): unknown[] | undefined {
   if (Array.isArray(value)) return value;
   return typeof value === 'object' && value !== null && Object.keys(value).length === 0 ? [] : undefined;
+}
+
+/**
+ * The partnerOrderNumber of a request, read as createOrder reads it: trimmed text, or a JSON safe
+ * integer as its digits. Undefined when absent, blank or of another type (the field's missing code).
+ */
+export function readOrderNumber(value: unknown): string | undefined {
+  if (isAbsent(value)) return undefined;
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * The partnerOrderNumber a refused call echoes: the text sent (trimmed, so blank echoes ""), or a JSON
+ * safe integer as its digits; null for anything else.
+ */
+export function sentOrderNumber(body: unknown): string | null {
+  const value = isPlainObject(body) ? body.partnerOrderNumber : undefined;
+  if (typeof value === 'string') return value.trim();
+  return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : null;
 }

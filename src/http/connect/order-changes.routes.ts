@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { CANCEL_REASONS, isCancelReason, parseDownloadValue, type CancelOrderInput, type UpdateDownloadTimeInput } from '../../domains/orders/index.js';
 import { Refusal } from '../../shared/errors.js';
-import { isAbsent, readInteger } from './fields.js';
-import { connectRoute, isPlainObject } from './route.js';
+import { isAbsent, readInteger, readOrderNumber, sentOrderNumber } from './fields.js';
+import { connectRoute } from './route.js';
 
 // cancelOrder and updateDownloadTime (connect-api.md §6). Fields are checked in the order of the
 // request body, each with its own code (given in each description); then the order's state.
@@ -43,22 +43,6 @@ const DownloadTimeAnswer = Type.Object({
   responseCode: Type.Integer({ description: '0 OK; 100 partnerOrderNumber missing, 110 value missing, 111 value invalid, 1010 order not found, 1011 order cancelled' }),
   responseMessage: Type.String(),
 });
-
-/**
- * The partnerOrderNumber of a request, read as createOrder reads it: trimmed text, or a JSON safe
- * integer as its digits. Undefined when absent, blank or of another type (the field's missing code).
- */
-function readOrderNumber(value: unknown): string | undefined {
-  if (isAbsent(value)) return undefined;
-  if (typeof value === 'string') return value.trim();
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  return undefined;
-}
-
-/** The partnerOrderNumber a refused call echoes: what was sent when it reads as one, else null. */
-function sentOrderNumber(body: unknown): string | null {
-  return (isPlainObject(body) ? readOrderNumber(body.partnerOrderNumber) : undefined) ?? null;
-}
 
 /** Whether a character of a comment is kept: not a control character (tab and line breaks apart) nor a lone surrogate, which storage may refuse. */
 function isKept(char: string): boolean {

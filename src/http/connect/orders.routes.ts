@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { findProducts } from '../../domains/catalog/index.js';
 import { isPhysical, type OrderView } from '../../domains/orders/index.js';
 import { Refusal } from '../../shared/errors.js';
-import { readId } from './fields.js';
+import { readId, sentOrderNumber } from './fields.js';
 import { OrderAnswer, OrderRequestBody } from './order.schemas.js';
 import { readOrderRequest } from './order-request.js';
 import { connectRoute, isPlainObject } from './route.js';
@@ -32,12 +32,6 @@ export function orderAnswer(view: OrderView) {
     })),
     downloadManager: view.downloadManagerUrl ? { pc: view.downloadManagerUrl, mac: view.downloadManagerUrl } : null,
   };
-}
-
-/** The partnerOrderNumber a refused call echoes: what was sent when it is a string, else null. */
-function sentOrderNumber(body: unknown): string | null {
-  const value = isPlainObject(body) ? body.partnerOrderNumber : undefined;
-  return typeof value === 'string' || typeof value === 'number' ? String(value).trim() : null;
 }
 
 /** Refs of lines that ship a disc (a delivery address is then required: 410). */

@@ -40,6 +40,11 @@ function entry(productRef: unknown, status: StockStatus | null, code: EntryCode)
   return { productRef, status, responseCode: code, responseMessage: itemMessage('getStockStatus', code) };
 }
 
+/** An invalid ref is echoed as sent when it is a scalar; anything else (a list, an object) as null. */
+function echoable(value: unknown): unknown {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : null;
+}
+
 /** `POST /connect/stock` (getStockStatus): the stock status of each ref, in request order. */
 export async function stockRoutes(server: FastifyInstance, { app }: { app: App }): Promise<void> {
   connectRoute(server, {
@@ -58,7 +63,7 @@ export async function stockRoutes(server: FastifyInstance, { app }: { app: App }
       const valid = refs.flatMap((read) => (read.kind === 'ok' ? [read.value] : []));
       const statuses = await stockStatuses(app.db, caller.pos, valid);
       const productStatus = refs.map((read, i) => {
-        if (read.kind !== 'ok') return entry(sent[i], null, 101);
+        if (read.kind !== 'ok') return entry(echoable(sent[i]), null, 101);
         const status = statuses.get(read.value);
         return status === undefined ? entry(read.value, null, 1010) : entry(read.value, status, 0);
       });

@@ -1,0 +1,56 @@
+import type { Selectable } from 'kysely';
+import type { SubscriptionsTable, Tx } from '../../db/schema.js';
+
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+
+/**
+ * A partner's subscription by its original order's partnerOrderNumber and id, with its row locked
+ * until the transaction ends (a no-op UPDATE … RETURNING locks on both engines): a renew call and a
+ * worker, or two calls, take turns and each sees what the other committed.
+ */
+export async function lockSubscription(tx: Tx, partnerId: number, partnerOrderNumber: string, subscriptionId: number): Promise<SubscriptionRow | undefined> {
+  return tx.updateTable('subscriptions')
+    .set((eb) => ({ status: eb.ref('status') }))
+    .where('subscription_id', '=', subscriptionId)
+    .where('partner_id', '=', partnerId)
+    .where('partner_order_number', '=', partnerOrderNumber)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findSubscription(tx: Tx, partnerId: number, partnerOrderNumber: string, subscriptionId: number): Promise<SubscriptionRow | undefined> {
+  return tx.selectFrom('subscriptions').selectAll()
+    .where('subscription_id', '=', subscriptionId)
+    .where('partner_id', '=', partnerId)
+    .where('partner_order_number', '=', partnerOrderNumber)
+    .executeTakeFirst();
+}
+
+/**
+ * Locks one subscription for the worker, or answers undefined when another worker holds it: on
+ * PostgreSQL `FOR UPDATE SKIP LOCKED`, so workers share the due rows without waiting on each other;
+ * SQLite has a single writer and needs no more.
+ */
+export async function claimForWorker(tx: Tx, subscriptionId: number, postgres: boolean): Promise<SubscriptionRow | undefined> {
+  const query = tx.selectFrom('subscriptions').selectAll().where('subscription_id', '=', subscriptionId);
+  return (postgres ? query.forUpdate().skipLocked() : query).executeTakeFirst();
+}
+
+/** Ids of subscriptions with work due at `now` (renewal, retry, expiry), oldest first, at most `limit`. */
+export async function dueSubscriptionIds(tx: Tx, now: string, afterId: number, limit: number): Promise<number[]> {
+  const rows = await tx.selectFrom('subscriptions').select('subscription_id')
+    .where('subscription_id', '>', afterId)
+    .where((eb) => eb.or([
+      eb.and([eb('status', 'in', ['ACTIVE', 'CANCELLED']), eb('expiration_at', '<=', now)]),
+      eb.and([eb('status', '=', 'RENEWAL_FAILED'), eb.or([eb('next_attempt_at', '<=', now), eb('grace_ends_at', '<=', now)])]),
+    ]))
+    .orderBy('subscription_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.subscription_id);
+}
+
+export async function countSubscriptionsOfOrder(tx: Tx, orderNumber: number): Promise<number> {
+  const row = await tx.selectFrom('subscriptions').select((eb) => eb.fn.countAll<number | string>().as('n')).where('order_number', '=', orderNumber).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,271 @@
+import { isUniqueViolation } from '../../db/errors.js';
+import type { Db, Tx } from '../../db/schema.js';
+import type { Clock } from '../../shared/clock.js';
+import { Refusal } from '../../shared/errors.js';
+import { fromMinor } from '../../shared/money.js';
+import { recordAudit } from '../audit/index.js';
+import { findProducts, type Product } from '../catalog/index.js';
+import { raiseEvent } from '../events/index.js';
+import { isPossibleOrderNumber, type OrdersService, type PlacedOrder } from '../orders/index.js';
+import type { Caller } from '../partners/index.js';
+import {
+  assertTransition, expirationOf, isClosed, renewalOrderNumber, renewOpensAt, RETRY_EVERY_MS, type SubscriptionStatus,
+} from './subscription.js';
+import {
+  claimForWorker, countSubscriptionsOfOrder, dueSubscriptionIds, findSubscription, lockSubscription, type SubscriptionRow,
+} from './subscriptions.repository.js';
+
+export type SubscriptionsDeps = {
+  clock: Clock;
+  orders: Pick<OrdersService, 'placeRenewalOrder'>;
+  graceDays: number;
+  /** PostgreSQL: workers claim rows with FOR UPDATE SKIP LOCKED. */
+  rowLocks: boolean;
+};
+
+/** A subscription as getSubscriptionStatus answers it (without the code keys). */
+export type SubscriptionStatusAnswer = {
+  partnerOrderNumber: string;
+  subscriptionId: number;
+  productRef: number;
+  period: string;
+  generation: number;
+  technicalStatus: SubscriptionStatus;
+  autoRenew: boolean;
+  creation_datetime: string;
+  update_datetime: string;
+  expiration_datetime: string;
+  next_status_change_datetime: string | null;
+  currentPartnerOrderNumber: string;
+  currency: string;
+  amount: number | null;
+};
+
+export type RenewalAnswer = { partnerOrderNumber: string; subscriptionId: number; orderNumber: number; generation: number; expiration_datetime: string };
+
+/** What one run of the renewal job did. */
+export type RenewalRun = { renewed: number; failed: number; expired: number };
+
+/** Wire date-time: ISO 8601 UTC without milliseconds (`2026-01-31T10:00:00Z`). */
+export function wireDateTime(iso: string): string {
+  return iso.replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The term's product could not be delivered (no key in stock, no longer priced): the renewal failed. */
+class RenewalUnavailable extends Error {}
+
+/** Subscriptions: started by orders, renewed exactly once per term by the worker or the partner, cancelled, expired. */
+export function subscriptionsService({ clock, orders, graceDays, rowLocks }: SubscriptionsDeps) {
+  async function setStatus(tx: Tx, row: SubscriptionRow, to: SubscriptionStatus, changes: Partial<SubscriptionRow> = {}): Promise<void> {
+    assertTransition(row.status as SubscriptionStatus, to);
+    await tx.updateTable('subscriptions').set({ ...changes, status: to, updated_at: clock.now().toISOString() })
+      .where('subscription_id', '=', row.subscription_id).execute();
+  }
+
+  /** Renewal price of the next term in the subscription's currency, or undefined when the product has none. */
+  function renewalMinor(product: Product | undefined, currency: string): number | undefined {
+    const price = product?.prices.find((p) => p.currency === currency);
+    return price && (price.renewal ?? price.sale);
+  }
+
+  /**
+   * Renews the next term of a locked subscription in the caller's transaction: the term row (unique
+   * per subscription and generation: a second renewal of the same term fails here), the renewal order,
+   * the new expiration one period after the old one, ACTIVE again, `subscription.renewed`.
+   * Throws RenewalUnavailable (no stock, no price) and a unique violation when the term is taken.
+   */
+  async function renewTerm(tx: Tx, row: SubscriptionRow): Promise<RenewalAnswer> {
+    const now = clock.now();
+    const generation = row.generation + 1;
+    const product = (await findProducts(tx, [row.product_ref])).get(row.product_ref);
+    const price = product?.prices.find((p) => p.currency === row.currency);
+    const endUserMinor = renewalMinor(product, row.currency);
+    if (!product || !price || endUserMinor === undefined) throw new RenewalUnavailable();
+    const partnerOrderNumber = renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, await countSubscriptionsOfOrder(tx, row.order_number));
+    let orderNumber: number;
+    try {
+      orderNumber = await orders.placeRenewalOrder(tx, {
+        partnerId: row.partner_id, posId: row.pos_id, partnerOrderNumber, originalOrderNumber: row.order_number,
+        product: { ...product, retailerMinor: price.retailer }, endUserMinor, currency: row.currency, subscriptionId: row.subscription_id,
+        keepSerialsOf: product.delivery.newSerialEachTerm ? undefined : row.line_item_id,
+      });
+    } catch (error) {
+      if (error instanceof Refusal && error.code === 1044) throw new RenewalUnavailable();
+      throw error;
+    }
+    await tx.insertInto('subscription_terms').values({ subscription_id: row.subscription_id, generation, order_number: orderNumber, created_at: now.toISOString() }).execute();
+    const expiration = expirationOf(new Date(row.anchor_at), row.period, generation).toISOString();
+    const changes = { generation, expiration_at: expiration, current_order_number: orderNumber, current_partner_order_number: partnerOrderNumber, grace_ends_at: null, next_attempt_at: null };
+    if (row.status === 'RENEWAL_FAILED') await setStatus(tx, row, 'ACTIVE', changes);
+    else await tx.updateTable('subscriptions').set({ ...changes, updated_at: now.toISOString() }).where('subscription_id', '=', row.subscription_id).execute();
+    await raiseEvent(tx, now, { type: 'subscription.renewed', partnerId: row.partner_id, data: { subscriptionId: row.subscription_id, partnerOrderNumber: row.partner_order_number, generation, orderNumber, renewalPartnerOrderNumber: partnerOrderNumber, expiration: wireDateTime(expiration) } });
+    return { partnerOrderNumber, subscriptionId: row.subscription_id, orderNumber, generation, expiration_datetime: wireDateTime(expiration) };
+  }
+
+  /** A failed automatic renewal: RENEWAL_FAILED with its grace period, or the next attempt planned. */
+  async function recordFailure(tx: Tx, row: SubscriptionRow): Promise<void> {
+    const now = clock.now();
+    const nextAttempt = new Date(now.getTime() + RETRY_EVERY_MS).toISOString();
+    if (row.status === 'RENEWAL_FAILED') {
+      await tx.updateTable('subscriptions').set({ next_attempt_at: nextAttempt, updated_at: now.toISOString() }).where('subscription_id', '=', row.subscription_id).execute();
+      return;
+    }
+    const graceEnds = new Date(new Date(row.expiration_at).getTime() + graceDays * 86_400_000).toISOString();
+    await setStatus(tx, row, 'RENEWAL_FAILED', { grace_ends_at: graceEnds, next_attempt_at: nextAttempt });
+    await raiseEvent(tx, now, { type: 'subscription.renewal_failed', partnerId: row.partner_id, data: { subscriptionId: row.subscription_id, partnerOrderNumber: row.partner_order_number, graceEndsAt: wireDateTime(graceEnds) } });
+  }
+
+  async function expire(tx: Tx, row: SubscriptionRow): Promise<void> {
+    await setStatus(tx, row, 'EXPIRED', { grace_ends_at: null, next_attempt_at: null });
+    await raiseEvent(tx, clock.now(), { type: 'subscription.expired', partnerId: row.partner_id, data: { subscriptionId: row.subscription_id, partnerOrderNumber: row.partner_order_number } });
+  }
+
+  /** The worker's work on one subscription, in its own transaction; what it did, or undefined. */
+  async function workOn(db: Db, subscriptionId: number): Promise<keyof RenewalRun | undefined> {
+    try {
+      return await db.transaction().execute(async (tx) => {
+        const row = await claimForWorker(tx, subscriptionId, rowLocks);
+        const now = clock.now().toISOString();
+        if (!row) return undefined;
+        if (row.status === 'CANCELLED' && row.expiration_at <= now) return expire(tx, row).then(() => 'expired' as const);
+        if (row.status === 'RENEWAL_FAILED' && row.grace_ends_at !== null && row.grace_ends_at <= now) return expire(tx, row).then(() => 'expired' as const);
+        const due = (row.status === 'ACTIVE' && row.expiration_at <= now) || (row.status === 'RENEWAL_FAILED' && row.next_attempt_at !== null && row.next_attempt_at <= now);
+        if (!due) return undefined;
+        await renewTerm(tx, row);
+        return 'renewed' as const;
+      });
+    } catch (error) {
+      // Another worker or a partner's call renewed this term first: nothing left to do here.
+      if (isUniqueViolation(error)) return undefined;
+      if (!(error instanceof RenewalUnavailable)) throw error;
+      // The renewal rolled back whole; record the failure in a transaction of its own.
+      return db.transaction().execute(async (tx) => {
+        const row = await claimForWorker(tx, subscriptionId, rowLocks);
+        if (!row || isClosed(row.status as SubscriptionStatus)) return undefined;
+        await recordFailure(tx, row);
+        return 'failed' as const;
+      });
+    }
+  }
+
+  return {
+    /** Placement hook: one ACTIVE subscription per unit of a subscription product, generation 0. */
+    async startSubscriptions(tx: Tx, order: PlacedOrder): Promise<void> {
+      for (const unit of order.units) {
+        const period = unit.product.subscription?.period;
+        if (!period) continue;
+        const at = order.receivedAt.toISOString();
+        const row = await tx.insertInto('subscriptions').values({
+          partner_id: order.partnerId, pos_id: order.posId, order_number: order.orderNumber, partner_order_number: order.partnerOrderNumber,
+          line_item_id: unit.lineItemId, product_ref: unit.product.ref, currency: order.currency, period, anchor_at: at, generation: 0,
+          status: 'ACTIVE', expiration_at: expirationOf(order.receivedAt, period, 0).toISOString(), current_order_number: order.orderNumber,
+          current_partner_order_number: order.partnerOrderNumber, grace_ends_at: null, next_attempt_at: null, created_at: at, updated_at: at,
+        }).returning('subscription_id').executeTakeFirstOrThrow();
+        await tx.updateTable('line_items').set({ subscription_id: row.subscription_id }).where('id', '=', unit.lineItemId).execute();
+      }
+    },
+
+    /** getSubscriptionStatus; Refusal(1010) when the partner has no such subscription under that original order. */
+    async getStatus(tx: Tx, partnerId: number, partnerOrderNumber: string, subscriptionId: number): Promise<SubscriptionStatusAnswer> {
+      const row = isPossibleOrderNumber(partnerOrderNumber) ? await findSubscription(tx, partnerId, partnerOrderNumber, subscriptionId) : undefined;
+      if (!row) throw new Refusal(1010);
+      const status = row.status as SubscriptionStatus;
+      const over = status === 'EXPIRED' || status === 'TERMINATED';
+      const product = over ? undefined : (await findProducts(tx, [row.product_ref])).get(row.product_ref);
+      const amount = renewalMinor(product, row.currency);
+      return {
+        partnerOrderNumber: row.partner_order_number,
+        subscriptionId: row.subscription_id,
+        productRef: row.product_ref,
+        period: row.period,
+        generation: row.generation,
+        technicalStatus: status,
+        autoRenew: status === 'ACTIVE',
+        creation_datetime: wireDateTime(row.created_at),
+        update_datetime: wireDateTime(row.updated_at),
+        expiration_datetime: wireDateTime(row.expiration_at),
+        next_status_change_datetime: over ? null : wireDateTime(status === 'RENEWAL_FAILED' ? row.grace_ends_at! : row.expiration_at),
+        currentPartnerOrderNumber: row.current_partner_order_number,
+        currency: row.currency,
+        amount: over || amount === undefined ? null : fromMinor(amount, row.currency),
+      };
+    },
+
+    /**
+     * cancelSubscription: ACTIVE → CANCELLED (licence active until expiration, no renewal);
+     * RENEWAL_FAILED → EXPIRED at once. Refusal 1010 not found, 1011 already cancelled, expired or terminated.
+     */
+    async cancelSubscription(tx: Tx, caller: Caller, partnerOrderNumber: string, subscriptionId: number): Promise<{ orderNumber: number }> {
+      const row = isPossibleOrderNumber(partnerOrderNumber) ? await lockSubscription(tx, caller.partner.id, partnerOrderNumber, subscriptionId) : undefined;
+      if (!row) throw new Refusal(1010);
+      if (isClosed(row.status as SubscriptionStatus)) throw new Refusal(1011);
+      const now = clock.now();
+      if (row.status === 'RENEWAL_FAILED') await expire(tx, row);
+      else await setStatus(tx, row, 'CANCELLED');
+      await raiseEvent(tx, now, { type: 'subscription.cancelled', partnerId: row.partner_id, data: { subscriptionId, partnerOrderNumber } });
+      await recordAudit(tx, now, { actor: `partner:${caller.partner.id}`, action: 'subscription.cancelled', subject: `subscription:${subscriptionId}` });
+      return { orderNumber: row.order_number };
+    },
+
+    /**
+     * renewSubscription: renews now, from expiration − min(30 days, one period), or during the grace of
+     * a failed renewal. Refusal 1010 not found, 1011 cancelled/expired/terminated (wins over 1013),
+     * 1013 too early or term already renewed, 1044 out of stock.
+     */
+    async renewByPartner(tx: Tx, caller: Caller, partnerOrderNumber: string, subscriptionId: number): Promise<RenewalAnswer> {
+      const row = isPossibleOrderNumber(partnerOrderNumber) ? await lockSubscription(tx, caller.partner.id, partnerOrderNumber, subscriptionId) : undefined;
+      if (!row) throw new Refusal(1010);
+      const now = clock.now();
+      if (isClosed(row.status as SubscriptionStatus)) throw new Refusal(1011);
+      if (row.status === 'RENEWAL_FAILED' && row.grace_ends_at !== null && row.grace_ends_at <= now.toISOString()) throw new Refusal(1011);
+      if (row.status === 'ACTIVE' && now < renewOpensAt(new Date(row.expiration_at), row.period)) throw new Refusal(1013);
+      try {
+        const renewed = await renewTerm(tx, row);
+        await recordAudit(tx, now, { actor: `partner:${caller.partner.id}`, action: 'subscription.renewed', subject: `subscription:${subscriptionId}`, detail: { generation: renewed.generation } });
+        return renewed;
+      } catch (error) {
+        if (error instanceof RenewalUnavailable) throw new Refusal(1044);
+        throw error;
+      }
+    },
+
+    /** The worker's job: every due renewal, retry and expiry at the clock's now, each in its own transaction. */
+    async runDue(db: Db): Promise<RenewalRun> {
+      const run: RenewalRun = { renewed: 0, failed: 0, expired: 0 };
+      let afterId = 0;
+      for (;;) {
+        const ids = await dueSubscriptionIds(db, clock.now().toISOString(), afterId, 500);
+        if (ids.length === 0) return run;
+        for (const id of ids) {
+          const outcome = await workOn(db, id);
+          if (outcome) run[outcome] += 1;
+        }
+        afterId = ids.at(-1)!;
+      }
+    },
+
+    /** Cancellation hook: the subscriptions an order started or renewed end at once (TERMINATED). */
+    async terminateForOrder(tx: Tx, orderNumber: number): Promise<void> {
+      const rows = await tx.selectFrom('subscriptions').selectAll()
+        .where((eb) => eb.or([eb('order_number', '=', orderNumber), eb('current_order_number', '=', orderNumber)])).execute();
+      for (const row of rows) {
+        if (row.status === 'EXPIRED' || row.status === 'TERMINATED') continue;
+        await setStatus(tx, row, 'TERMINATED', { grace_ends_at: null, next_attempt_at: null });
+      }
+    },
+
+    /** Cancellation hook (1030): whether a subscription of this order has renewed since the order. */
+    async renewedAgainSince(tx: Tx, orderNumber: number): Promise<boolean> {
+      const renewedOf = await tx.selectFrom('subscriptions').select('subscription_id')
+        .where((eb) => eb.or([
+          eb('order_number', '=', orderNumber),
+          eb('subscription_id', 'in', eb.selectFrom('subscription_terms').select('subscription_id').where('order_number', '=', orderNumber)),
+        ]))
+        .where('current_order_number', '!=', orderNumber)
+        .executeTakeFirst();
+      return renewedOf !== undefined;
+    },
+  };
+}
+
+export type SubscriptionsService = ReturnType<typeof subscriptionsService>;
