@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { Temporal } from 'temporal-polyfill';
 import { InputError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { CliContext } from './context.js';
@@ -13,9 +14,9 @@ export function renewCommand(program: Command, ctx: CliContext): void {
     .action(async (options: { now?: string; json?: boolean }) => {
       let clock: Clock | undefined;
       if (options.now !== undefined) {
-        const at = new Date(options.now);
-        if (!/^\d{4}-\d{2}-\d{2}T/.test(options.now) || Number.isNaN(at.getTime())) throw new InputError(`--now must be an ISO 8601 date-time, got "${options.now}"`);
-        clock = { now: () => at };
+        const at = instantOf(options.now);
+        if (at === undefined) throw new InputError(`--now must be an ISO 8601 date-time with an offset (e.g. 2027-01-31T10:00:00Z), got ${JSON.stringify(options.now)}`);
+        clock = { now: () => new Date(at) };
       }
       const app = await ctx.openApp(clock ? { clock } : {});
       const run = await app.subscriptions.runDue(app.db);
@@ -25,4 +26,16 @@ export function renewCommand(program: Command, ctx: CliContext): void {
       }
       writeResult(ctx.io, aligned([['renewed', String(run.renewed)], ['failed', String(run.failed)], ['expired', String(run.expired)]]));
     });
+}
+
+/**
+ * The instant of an ISO 8601 date-time with an offset (`Z`, `+02:00`), in epoch milliseconds; undefined
+ * for anything else, an impossible date (`2027-02-30`) or a time without offset (local time) included.
+ */
+function instantOf(text: string): number | undefined {
+  try {
+    return Temporal.Instant.from(text.trim()).epochMilliseconds;
+  } catch {
+    return undefined;
+  }
 }

@@ -28,12 +28,18 @@ export async function findSubscription(tx: Tx, partnerId: number, partnerOrderNu
 
 /**
  * Locks one subscription for the worker, or answers undefined when another worker holds it: on
- * PostgreSQL `FOR UPDATE SKIP LOCKED`, so workers share the due rows without waiting on each other;
- * SQLite has a single writer and needs no more.
+ * PostgreSQL `FOR UPDATE SKIP LOCKED`, so workers share the due rows without waiting on each other.
+ * SQLite has a single writer, but another process (the server beside `resell renew`) may commit between
+ * a read and the first write of a deferred transaction, which then fails at once (SQLITE_BUSY_SNAPSHOT)
+ * instead of waiting: a no-op UPDATE … RETURNING takes the write lock first, waiting out the busy timeout.
  */
 export async function claimForWorker(tx: Tx, subscriptionId: number, postgres: boolean): Promise<SubscriptionRow | undefined> {
-  const query = tx.selectFrom('subscriptions').selectAll().where('subscription_id', '=', subscriptionId);
-  return (postgres ? query.forUpdate().skipLocked() : query).executeTakeFirst();
+  if (postgres) return tx.selectFrom('subscriptions').selectAll().where('subscription_id', '=', subscriptionId).forUpdate().skipLocked().executeTakeFirst();
+  return tx.updateTable('subscriptions')
+    .set((eb) => ({ status: eb.ref('status') }))
+    .where('subscription_id', '=', subscriptionId)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Ids of subscriptions with work due at `now` (renewal, retry, expiry), oldest first, at most `limit`. */

@@ -17,7 +17,7 @@ import {
 
 export type SubscriptionsDeps = {
   clock: Clock;
-  orders: Pick<OrdersService, 'placeRenewalOrder'>;
+  orders: Pick<OrdersService, 'placeRenewalOrder' | 'findOrderNumber'>;
   graceDays: number;
   /** PostgreSQL: workers claim rows with FOR UPDATE SKIP LOCKED. */
   rowLocks: boolean;
@@ -81,7 +81,11 @@ export function subscriptionsService({ clock, orders, graceDays, rowLocks }: Sub
     const price = product?.prices.find((p) => p.currency === row.currency);
     const endUserMinor = renewalMinor(product, row.currency);
     if (!product || !price || endUserMinor === undefined) throw new RenewalUnavailable();
-    const partnerOrderNumber = renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, await countSubscriptionsOfOrder(tx, row.order_number));
+    let partnerOrderNumber = renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, await countSubscriptionsOfOrder(tx, row.order_number));
+    // The partner may have used `{pon}-{generation}` for an order of its own: the long form is unique.
+    if (await orders.findOrderNumber(tx, row.partner_id, partnerOrderNumber) !== undefined) {
+      partnerOrderNumber = renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, 2);
+    }
     let orderNumber: number;
     try {
       orderNumber = await orders.placeRenewalOrder(tx, {
@@ -120,6 +124,11 @@ export function subscriptionsService({ clock, orders, graceDays, rowLocks }: Sub
     await raiseEvent(tx, clock.now(), { type: 'subscription.expired', partnerId: row.partner_id, data: { subscriptionId: row.subscription_id, partnerOrderNumber: row.partner_order_number } });
   }
 
+  /** Whether the worker should renew (or retry renewing) this subscription's next term at `now`. */
+  function isRenewalDue(row: SubscriptionRow, now: string): boolean {
+    return (row.status === 'ACTIVE' && row.expiration_at <= now) || (row.status === 'RENEWAL_FAILED' && row.next_attempt_at !== null && row.next_attempt_at <= now);
+  }
+
   /** The worker's work on one subscription, in its own transaction; what it did, or undefined. */
   async function workOn(db: Db, subscriptionId: number): Promise<keyof RenewalRun | undefined> {
     try {
@@ -129,8 +138,7 @@ export function subscriptionsService({ clock, orders, graceDays, rowLocks }: Sub
         if (!row) return undefined;
         if (row.status === 'CANCELLED' && row.expiration_at <= now) return expire(tx, row).then(() => 'expired' as const);
         if (row.status === 'RENEWAL_FAILED' && row.grace_ends_at !== null && row.grace_ends_at <= now) return expire(tx, row).then(() => 'expired' as const);
-        const due = (row.status === 'ACTIVE' && row.expiration_at <= now) || (row.status === 'RENEWAL_FAILED' && row.next_attempt_at !== null && row.next_attempt_at <= now);
-        if (!due) return undefined;
+        if (!isRenewalDue(row, now)) return undefined;
         await renewTerm(tx, row);
         return 'renewed' as const;
       });
@@ -141,7 +149,8 @@ export function subscriptionsService({ clock, orders, graceDays, rowLocks }: Sub
       // The renewal rolled back whole; record the failure in a transaction of its own.
       return db.transaction().execute(async (tx) => {
         const row = await claimForWorker(tx, subscriptionId, rowLocks);
-        if (!row || isClosed(row.status as SubscriptionStatus)) return undefined;
+        // Between the two transactions a partner's call may have renewed or cancelled it: only a term still due fails.
+        if (!row || !isRenewalDue(row, clock.now().toISOString())) return undefined;
         await recordFailure(tx, row);
         return 'failed' as const;
       });
