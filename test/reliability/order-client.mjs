@@ -19,44 +19,10 @@
 //   {"i":1,"pon":"...","server":1,"error":"ECONNREFUSED"}         no answer (the connection failed)
 //   {"done":true,"answered":n,"failed":m}
 // No call is ever retried: each line is the one and only attempt of that partnerOrderNumber.
-import http from 'node:http';
-import readline from 'node:readline';
+import { createCaller, readyThenGo, token, write } from './client-common.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency });
-
-/** One HTTP exchange; resolves with the status and the parsed JSON body, rejects when no answer came. */
-function call(base, method, path, headers, body) {
-  const target = new URL(path, base);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const request = http.request(target, {
-      method,
-      agent,
-      headers: { ...headers, ...(payload && { 'content-type': 'application/json', 'content-length': String(payload.length) }) },
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = { unparsable: text };
-        }
-        resolve({ status: response.statusCode, body: parsed });
-      });
-    });
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
-
-function write(line) {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
+const call = createCaller(config.concurrency);
 
 function orderBody(partnerOrderNumber) {
   return {
@@ -72,31 +38,9 @@ function orderBody(partnerOrderNumber) {
   };
 }
 
-async function token() {
-  const grant = await call(config.servers[0], 'POST', '/iam/tokens', {}, {
-    realmName: config.realmName, clientSecret: config.clientSecret, grantType: 'client_credentials',
-  });
-  if (grant.status !== 200) throw new Error(`token refused: ${grant.status} ${JSON.stringify(grant.body)}`);
-  return grant.body.access_token;
-}
-
-function waitForGo() {
-  return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: process.stdin });
-    lines.once('line', () => {
-      resolve();
-      lines.close();
-    });
-    lines.once('close', () => reject(new Error('stdin closed before "go"')));
-  });
-}
-
 async function main() {
-  const headers = { authorization: `Bearer ${await token()}`, secret: config.posSecret };
-  if (config.waitForGo) {
-    write({ ready: true });
-    await waitForGo();
-  }
+  const headers = { authorization: `Bearer ${await token(call, config.servers[0], config)}`, secret: config.posSecret };
+  await readyThenGo(config);
   let next = 0;
   let answered = 0;
   let failed = 0;
@@ -117,11 +61,11 @@ async function main() {
   }
   await Promise.all(Array.from({ length: Math.min(config.concurrency, config.count) }, worker));
   write({ done: true, answered, failed });
-  agent.destroy();
+  call.close();
 }
 
 main().catch((error) => {
   process.stderr.write(`order-client: ${error.stack ?? error}\n`);
-  agent.destroy();
+  call.close();
   process.exitCode = 1;
 });

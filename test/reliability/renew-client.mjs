@@ -19,76 +19,21 @@
 //   {"target":0,"call":0,"error":"ECONNRESET"}             no answer (the connection failed)
 //   {"done":true,"answered":n,"failed":m}
 // No call is ever retried.
-import http from 'node:http';
-import readline from 'node:readline';
+import { createCaller, readyThenGo, token, write } from './client-common.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
-const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency * config.callsPerTarget });
-
-/** One HTTP exchange; resolves with the status and the parsed JSON body, rejects when no answer came. */
-function call(method, path, headers, body) {
-  const payload = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const request = http.request(new URL(path, config.server), {
-      method,
-      agent,
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(payload.length) },
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = { unparsable: text };
-        }
-        resolve({ status: response.statusCode, body: parsed });
-      });
-    });
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
-
-function write(line) {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-}
-
-async function token() {
-  const grant = await call('POST', '/iam/tokens', {}, {
-    realmName: config.realmName, clientSecret: config.clientSecret, grantType: 'client_credentials',
-  });
-  if (grant.status !== 200) throw new Error(`token refused: ${grant.status} ${JSON.stringify(grant.body)}`);
-  return grant.body.access_token;
-}
-
-function waitForGo() {
-  return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: process.stdin });
-    lines.once('line', () => {
-      resolve();
-      lines.close();
-    });
-    lines.once('close', () => reject(new Error('stdin closed before "go"')));
-  });
-}
+const call = createCaller(config.concurrency * config.callsPerTarget);
 
 async function main() {
-  const headers = { authorization: `Bearer ${await token()}`, secret: config.posSecret };
-  if (config.waitForGo) {
-    write({ ready: true });
-    await waitForGo();
-  }
+  const headers = { authorization: `Bearer ${await token(call, config.server, config)}`, secret: config.posSecret };
+  await readyThenGo(config);
   let next = 0;
   let answered = 0;
   let failed = 0;
   async function renewOne(target, k) {
     const { partnerOrderNumber, subscriptionId } = config.targets[target];
     try {
-      const { status, body } = await call(k % 2 === 0 ? 'POST' : 'PUT', '/connect/subscription/renew', headers, { partnerOrderNumber, subscriptionId });
+      const { status, body } = await call(config.server, k % 2 === 0 ? 'POST' : 'PUT', '/connect/subscription/renew', headers, { partnerOrderNumber, subscriptionId });
       answered++;
       write({ target, call: k, status, body });
     } catch (error) {
@@ -104,11 +49,11 @@ async function main() {
   }
   await Promise.all(Array.from({ length: Math.min(config.concurrency, config.targets.length) }, worker));
   write({ done: true, answered, failed });
-  agent.destroy();
+  call.close();
 }
 
 main().catch((error) => {
   process.stderr.write(`renew-client: ${error.stack ?? error}\n`);
-  agent.destroy();
+  call.close();
   process.exitCode = 1;
 });
