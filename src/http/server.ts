@@ -41,7 +41,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
     // Any path parameter that fits in a request line reaches its route (a long unknown number: 1010).
-    maxParamLength: 16_384,
+    routerOptions: { maxParamLength: 16_384 },
     // A URL that cannot be decoded matches no route: answered like any unknown path.
     frameworkErrors: (_error, request, reply) => void notFound(request, reply),
   }) as unknown as FastifyInstance;
