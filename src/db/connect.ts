@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Db } from './schema.js';
@@ -27,7 +27,22 @@ export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 
     });
     return new Kysely({ dialect: new PostgresDialect({ pool }) });
   }
-  return new Kysely({ dialect: new SqliteDialect({ database: openSqlite(config.sqlitePath) }) });
+  return new Kysely({ dialect: new ImmediateSqliteDialect({ database: openSqlite(config.sqlitePath) }) });
+}
+
+/**
+ * SQLite transactions that take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred
+ * transaction that reads and then writes fails at once with SQLITE_BUSY when another process (a CLI
+ * command beside the server) committed in between; an immediate one waits out the busy timeout.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /** SQLite as the product runs it: WAL, durable commits, and writers that wait rather than fail. */
