@@ -36,6 +36,19 @@ export function urlWithSearchPath(url: string, schema: string): string {
   return withPath.toString();
 }
 
+/** Runs `resell <argv>` in-process with captured streams, as an operator would in `cwd`. */
+export async function runResell(argv: readonly string[], env: Record<string, string>, cwd: string): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli([...argv], {
+    stdout: { write: (text: string) => { stdout += text; return true; } },
+    stderr: { write: (text: string) => { stderr += text; return true; } },
+    env,
+    cwd,
+  });
+  return { code, stdout, stderr };
+}
+
 /** A fresh data folder and database, migrated, with `resell` ready to run against them. */
 export async function cliHarness(extraEnv: Record<string, string> = {}): Promise<CliHarness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'resell-cli-'));
@@ -50,17 +63,7 @@ export async function cliHarness(extraEnv: Record<string, string> = {}): Promise
   };
   const app = createApp(loadConfig(env), { database: { poolSize: 2 } });
   await migrateToLatest(app.db);
-  const run = async (...argv: string[]): Promise<CliRun> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: { write: (text: string) => { stdout += text; return true; } },
-      stderr: { write: (text: string) => { stderr += text; return true; } },
-      env,
-      cwd: dataDir,
-    });
-    return { code, stdout, stderr };
-  };
+  const run = async (...argv: string[]): Promise<CliRun> => runResell(argv, env, dataDir);
   return {
     env,
     dataDir,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlaceOrderInput } from '../../src/domains/orders/index.js';
 import { readOrderRequest } from '../../src/http/connect/order-request.js';
 import { OPERATION_ERRORS, Refusal } from '../../src/shared/errors.js';
+import { withField } from '../support/orders.js';
 
 // Pure unit tests of the createOrder format check (connect-api.md §2, §6, §10): no database, no HTTP.
 
@@ -63,16 +64,6 @@ function validBody(): Body {
   };
 }
 
-/** `body` with the value at `path` replaced (`undefined` deletes it); the original is not changed. */
-function withField(body: Body, path: Path, value: unknown): Body {
-  const copy = structuredClone(body);
-  let node = copy as Record<string | number, unknown>;
-  for (const step of path.slice(0, -1)) node = node[step] as Record<string | number, unknown>;
-  const last = path[path.length - 1]!;
-  if (value === undefined) delete node[last];
-  else node[last] = value;
-  return copy;
-}
 
 function withFields(body: Body, changes: [Path, unknown][]): Body {
   return changes.reduce((current, [path, value]) => withField(current, path, value), body);

@@ -8,10 +8,10 @@ import readline from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createApp, type App } from '../../src/app.js';
-import { runCli } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
 import type { Db, Tx } from '../../src/db/schema.js';
 import { uniqueName, urlWithSearchPath } from '../cli/cli-harness.js';
+import { runResell } from '../cli/cli-harness.js';
 import { freshDatabase, onPostgres } from '../support/database.js';
 
 // Real processes for the reliability checks (quality.md §Reliability checks): `resell start` servers
@@ -155,14 +155,7 @@ export async function openShop(products: PoolProduct[]): Promise<Shop> {
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   const resell = async <T>(...argv: string[]): Promise<T> => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: { write: (text: string) => { stdout += text; return true; } },
-      stderr: { write: (text: string) => { stderr += text; return true; } },
-      env,
-      cwd: dataDir,
-    });
+    const { code, stdout, stderr } = await runResell(argv, env, dataDir);
     if (code !== 0) throw new Error(`resell ${argv.join(' ')} ended with ${code}: ${stderr}`);
     return JSON.parse(stdout) as T;
   };

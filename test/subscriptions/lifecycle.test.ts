@@ -5,7 +5,7 @@ import type { Database, Db } from '../../src/db/schema.js';
 import { demoDirectory, loadDemoCatalog, loadDemoKeys } from '../../src/demo/load-demo.js';
 import { DAY, HOUR } from '../support/clock.js';
 import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json } from '../support/orders.js';
-import { givenKeys, givenProduct } from '../support/products.js';
+import { givenKeys, givenProduct, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
 
 // Subscription lifecycles told as stories through the renewal worker (runDue) and the fixed clock
@@ -83,23 +83,8 @@ async function eventsOf(subscriptionId: number): Promise<{ type: string; data: J
     .map(({ type, data, createdAt }) => ({ type, data, createdAt }));
 }
 
-/** A yearly pooled subscription product (renewal 24.99 EUR, a new key per term) with `keys` keys. */
-async function pooledYearly(keys: number): Promise<number> {
-  const product = await givenProduct(t.app.db, {
-    subscriptionPeriod: 'P1Y', newSerialEachTerm: true, serialSource: 'pool',
-    prices: [{ currency: 'EUR', retailer: 2000, public: 3999, sale: 2999, renewal: 2499 }],
-  });
-  if (keys > 0) await givenKeys(t.app, product.ref, keys);
-  return product.ref;
-}
-
-async function weekly(): Promise<number> {
-  const product = await givenProduct(t.app.db, {
-    subscriptionPeriod: 'P1W', serialSource: 'generated', serialPattern: 'WK-XXXX-XXXX',
-    prices: [{ currency: 'EUR', retailer: 100, public: 299, sale: 199, renewal: 149 }],
-  });
-  return product.ref;
-}
+const pooledYearly = (keys: number) => givenYearlySubscription(t.app, keys);
+const weekly = () => givenWeeklySubscription(t.app.db);
 
 async function freeKeys(productRef: number): Promise<number> {
   return (await t.app.db.selectFrom('serial_keys').select('id').where('product_ref', '=', productRef).where('line_item_id', 'is', null).execute()).length;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadDemoCatalog, loadDemoKeys } from '../../src/demo/load-demo.js';
 import { DAY, HOUR } from '../support/clock.js';
 import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json } from '../support/orders.js';
-import { givenKeys, givenProduct } from '../support/products.js';
+import { givenKeys, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
 
 // The subscription calls of the partner API (connect-api.md §7, §10 "Subscription calls"; rules.md
@@ -54,24 +54,8 @@ async function subscribe(productRef: number, by: TestPartner = partner): Promise
   return { ...placed, id: placed.subscriptionIds[0]! };
 }
 
-/** A yearly pooled subscription product (renewal 24.99 EUR) with `keys` keys in its pool. */
-async function pooledYearly(keys: number): Promise<number> {
-  const product = await givenProduct(t.app.db, {
-    subscriptionPeriod: 'P1Y', newSerialEachTerm: true, serialSource: 'pool',
-    prices: [{ currency: 'EUR', retailer: 2000, public: 3999, sale: 2999, renewal: 2499 }],
-  });
-  if (keys > 0) await givenKeys(t.app, product.ref, keys);
-  return product.ref;
-}
-
-/** A weekly subscription product with generated serials: renewable from the moment it is ordered. */
-async function generatedWeekly(): Promise<number> {
-  const product = await givenProduct(t.app.db, {
-    subscriptionPeriod: 'P1W', serialSource: 'generated', serialPattern: 'WK-XXXX-XXXX',
-    prices: [{ currency: 'EUR', retailer: 100, public: 299, sale: 199, renewal: 149 }],
-  });
-  return product.ref;
-}
+const pooledYearly = (keys: number) => givenYearlySubscription(t.app, keys);
+const generatedWeekly = () => givenWeeklySubscription(t.app.db);
 
 type Method = 'POST' | 'PUT';
 const call = (method: Method, url: string, body: unknown, by: TestPartner = partner) => connectCall(t.server, by, { method, url, body });

@@ -187,3 +187,22 @@ export async function givenKeys(app: Pick<App, 'db' | 'stock'>, productRef: numb
   await app.stock.importKeys(app.db, productRef, plaintexts, { actor: 'test' });
   return plaintexts;
 }
+
+/** A yearly pooled subscription product (retailer 20.00, renewal 24.99 EUR, a new key per term) with `keys` keys. */
+export async function givenYearlySubscription(app: Pick<App, 'db' | 'stock'>, keys: number): Promise<number> {
+  const product = await givenProduct(app.db, {
+    subscriptionPeriod: 'P1Y', newSerialEachTerm: true, serialSource: 'pool',
+    prices: [{ currency: 'EUR', retailer: 2000, public: 3999, sale: 2999, renewal: 2499 }],
+  });
+  if (keys > 0) await givenKeys(app, product.ref, keys);
+  return product.ref;
+}
+
+/** A weekly subscription product with generated serials: renewable from the moment it is ordered. */
+export async function givenWeeklySubscription(db: Db): Promise<number> {
+  const product = await givenProduct(db, {
+    subscriptionPeriod: 'P1W', serialSource: 'generated', serialPattern: 'WK-XXXX-XXXX',
+    prices: [{ currency: 'EUR', retailer: 100, public: 299, sale: 199, renewal: 149 }],
+  });
+  return product.ref;
+}
