@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { connectDatabase, type DatabaseOptions } from './db/connect.js';
+import { connectDatabase, connectReadDatabase, type DatabaseOptions } from './db/connect.js';
 import type { Db } from './db/schema.js';
 import { catalogService, type CatalogService } from './domains/catalog/index.js';
 import { downloadsService, type DownloadsService } from './domains/downloads/index.js';
+import { feedsService, type FeedsService } from './domains/feeds/index.js';
 import { orderChangesService, ordersService, type OrderChangesService, type OrdersService } from './domains/orders/index.js';
 import { partnersService, tokensService } from './domains/partners/index.js';
 import { stockService, type StockService } from './domains/stock/index.js';
@@ -16,6 +17,8 @@ import { createKeyring, type Keyring } from './shared/keyring.js';
 export type App = {
   config: Config;
   db: Db;
+  /** Long reads (feeds): a read-only connection on SQLite, the main pool on PostgreSQL. */
+  readDb: Db;
   clock: Clock;
   keyring: Keyring;
   catalog: CatalogService;
@@ -26,6 +29,7 @@ export type App = {
   downloads: DownloadsService;
   orderChanges: OrderChangesService;
   subscriptions: SubscriptionsService;
+  feeds: FeedsService;
   close(): Promise<void>;
 };
 
@@ -42,6 +46,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const keys = loadKeyMaterial(config);
   const keyring = createKeyring(keys.signingKey, keys.encryptionKey);
   const stock = stockService({ keyring, clock });
+  const tokens = tokensService({ keyring, clock });
+  let readDb: Db | undefined;
   // Orders do not import subscriptions (subscriptions place renewal orders): the hooks are bound here.
   const orders = ordersService({
     keyring, clock, stock, publicUrl: config.publicUrl, downloadWindowDays: config.downloadWindowDays,
@@ -55,7 +61,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     keyring,
     catalog: catalogService({ clock, fileStoreDir: config.fileStoreDir }),
     partners: partnersService({ keyring, clock }),
-    tokens: tokensService({ keyring, clock }),
+    tokens,
     stock,
     orders,
     downloads: downloadsService({ keyring, clock, publicUrl: config.publicUrl, fileStoreDir: config.fileStoreDir }),
@@ -67,6 +73,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       },
     }),
     subscriptions,
-    close: () => db.destroy(),
+    feeds: feedsService({ clock, tokens, publicUrl: config.publicUrl }),
+    // Opened on first use: the file must exist (the main connection creates it) and be migrated.
+    get readDb() {
+      readDb ??= options.db ? db : connectReadDatabase(config, db);
+      return readDb;
+    },
+    close: async () => {
+      if (readDb && readDb !== db) await readDb.destroy();
+      await db.destroy();
+    },
   };
 }

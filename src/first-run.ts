@@ -54,6 +54,7 @@ export function firstRunText(config: Pick<Config, 'publicUrl'>, demo: DemoCreden
     `  realm          ${demo.realmName}`,
     `  client secret  ${demo.clientSecret}`,
     `  POS secret     ${demo.posSecret}`,
+    `  product feed   ${demo.feedUrl}`,
     '',
     'Try it: get a token, then ask for the stock of a demo product',
     `  TOKEN=$(curl -s -X POST ${url}/iam/tokens -H 'content-type: application/json' \\`,

@@ -7,6 +7,7 @@ import { CliExit, type CliContext, type CliIo } from './context.js';
 import { allowIpCommand } from './allow-ip.command.js';
 import { catalogImportCommand } from './catalog-import.command.js';
 import { demoCommand } from './demo.command.js';
+import { feedCommand } from './feed.command.js';
 import { keysImportCommand } from './keys-import.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { partnerCreateCommand } from './partner-create.command.js';
@@ -18,7 +19,7 @@ import { startCommand } from './start.command.js';
 const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 
 /** Every command of `resell`, each in its own file. */
-const COMMANDS = [startCommand, migrateCommand, demoCommand, partnerCreateCommand, allowIpCommand, posCommand, secretRotateCommand, renewCommand, keysImportCommand, catalogImportCommand];
+const COMMANDS = [startCommand, migrateCommand, demoCommand, partnerCreateCommand, allowIpCommand, posCommand, secretRotateCommand, renewCommand, keysImportCommand, catalogImportCommand, feedCommand];
 
 /** Runs `resell <argv>` and returns the exit code (0 done, 1 refused, 2 partly done). */
 export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -31,6 +31,18 @@ export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 
 }
 
 /**
+ * The connection long reads (feeds) use: on SQLite a second, read-only connection to the same file,
+ * so keyset pages never queue behind the writers' connection; on PostgreSQL (and for an in-memory
+ * SQLite database, which a second connection cannot see) the main one.
+ */
+export function connectReadDatabase(config: Pick<Config, 'engine' | 'sqlitePath'>, main: Db): Db {
+  if (config.engine === 'postgres' || config.sqlitePath === ':memory:') return main;
+  const db = new SqliteDatabase(config.sqlitePath, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 10000');
+  return new Kysely({ dialect: new SqliteDialect({ database: db }) });
+}
+
+/**
  * SQLite transactions that take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred
  * transaction that reads and then writes fails at once with SQLITE_BUSY when another process (a CLI
  * command beside the server) committed in between; an immediate one waits out the busy timeout.

@@ -34,6 +34,9 @@ export type Database = {
   outbox_events: OutboxEventsTable;
   subscriptions: SubscriptionsTable;
   subscription_terms: SubscriptionTermsTable;
+  feed_formats: FeedFormatsTable;
+  product_lists: ProductListsTable;
+  product_list_members: ProductListMembersTable;
 };
 
 /** A Kysely handle or a transaction: service functions take it first so several domains share it. */
@@ -99,6 +102,8 @@ export type PointsOfSaleTable = {
   rate_limit: number | null;
   suspended: number;
   created_at: string;
+  /** When what the POS sells last changed (currency, product list, price overrides); null = created_at. */
+  catalog_changed_at: string | null;
 };
 
 export type PosSecretsTable = {
@@ -365,4 +370,53 @@ export type SubscriptionTermsTable = {
   generation: number;
   order_number: number;
   created_at: string;
+};
+
+export type FeedFormatsTable = {
+  id: Generated<number>;
+  partner_id: number;
+  name: string;
+  version: string;
+  /** `csv` or `xml`. */
+  output: string;
+  excel: number;
+  /** `utf-8` or `iso-8859-1`. */
+  charset: string;
+  separator: string;
+  delimiter: string;
+  /** `crlf` or `lf`. */
+  eol: string;
+  /** JSON list of CSV column names, in order. */
+  columns: string;
+  created_at: string;
+  updated_at: string;
+};
+
+export type ProductListsTable = {
+  id: Generated<number>;
+  partner_id: number;
+  pos_id: number;
+  name: string;
+  /** `full`, `top` or `new`. */
+  kind: string;
+  max_products: number | null;
+  /** A language code, or `ALL`. */
+  language: string;
+  description_language: string;
+  /** JSON lists of ids; empty = no filter. */
+  categories: string;
+  publishers: string;
+  refs: string;
+  name_filter: string | null;
+  /** Start of the last fetch that was sent to its last byte (`diff=last`). */
+  last_complete_fetch_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type ProductListMembersTable = {
+  list_id: number;
+  product_ref: number;
+  added_at: string;
+  removed_at: string | null;
 };

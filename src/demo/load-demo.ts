@@ -5,7 +5,7 @@ import type { App } from '../app.js';
 import { readKeyFile } from '../domains/stock/index.js';
 
 /** Credentials of the demo partner, printed once at first run. */
-export type DemoCredentials = { partnerId: number; posId: number; realmName: string; clientSecret: string; posSecret: string };
+export type DemoCredentials = { partnerId: number; posId: number; realmName: string; clientSecret: string; posSecret: string; feedUrl: string };
 
 /** Who the audit log names for what the demo loader creates. */
 export const DEMO_ACTOR = 'demo';
@@ -49,21 +49,24 @@ export async function loadDemoKeys(app: App, dir = demoDirectory()): Promise<voi
 
 /**
  * Loads the demo catalog, its keys and a demo partner ("Demo Shop") with one POS (EUR, FR, fr and
- * en) into an empty database, and returns the partner's credentials. The partner comes last: a
- * database holding it has the whole demo.
+ * en) and a CSV feed of its whole catalog into an empty database, and returns the partner's
+ * credentials and feed URL. The partner comes last: a database holding it has the whole demo.
  */
 export async function loadDemo(app: App): Promise<DemoCredentials> {
   const dir = demoDirectory();
   await loadDemoCatalog(app, dir);
   await loadDemoKeys(app, dir);
-  const created = await app.db.transaction().execute((tx) => app.partners.createPartner(
-    tx, DEMO_PARTNER_NAME, { currency: 'EUR', countries: ['FR'], languages: ['fr', 'en'] }, DEMO_ACTOR,
-  ));
+  const { created, feed } = await app.db.transaction().execute(async (tx) => {
+    const created = await app.partners.createPartner(tx, DEMO_PARTNER_NAME, { currency: 'EUR', countries: ['FR'], languages: ['fr', 'en'] }, DEMO_ACTOR);
+    const feed = await app.feeds.createFeed(tx, created.partner.id, created.pos.id, { name: 'Demo catalog' }, DEMO_ACTOR);
+    return { created, feed };
+  });
   return {
     partnerId: created.partner.id,
     posId: created.pos.id,
     realmName: created.partner.realmName,
     clientSecret: created.clientSecret,
     posSecret: created.posSecret,
+    feedUrl: app.feeds.feedUrl(feed.list, feed.format).replace('{secret}', created.posSecret),
   };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
+import { responseSent } from './response-sent.js';
 import {
   countsAsStart, METALINK_CONTENT_TYPE, readRangeHeader, redirectCountsAsStart, resolveRange, sendsLastByte, type LinkRefusal,
 } from '../domains/downloads/index.js';
@@ -32,15 +33,6 @@ function refuse(reply: FastifyReply, refusal: LinkRefusal): FastifyReply {
     case 'expired':
       return page(reply, 410, 'Download link expired', `This download link expired on ${refusal.endedOn} at 23:59:59 UTC. Ask the shop that sold you the product to extend it.`);
   }
-}
-
-/** Resolves true once the whole response was handed to the connection, false if it closed before (the client left). */
-function responseSent(reply: FastifyReply): Promise<boolean> {
-  const response = reply.raw;
-  return new Promise((resolve) => {
-    response.once('finish', () => resolve(true));
-    response.once('close', () => resolve(response.writableFinished));
-  });
 }
 
 /** The Range header to honour: none when an If-Range names another version than ours (RFC 9110 §13.1.5). */

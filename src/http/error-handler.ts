@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AccessRefusal, COMMON_ERRORS, findCatalogueEntry, InvalidToken, Refusal, type ErrorKind, type Operation } from '../shared/errors.js';
+import { AccessRefusal, COMMON_ERRORS, FEED_ERRORS, FeedRefusal, findCatalogueEntry, InvalidToken, Refusal, type ErrorKind, type Operation } from '../shared/errors.js';
 import type { ConnectRouteConfig } from './connect/route.js';
 
 /** The only place that knows HTTP statuses of errors: the kind of a catalogue entry decides it. */
 export function statusOfKind(kind: ErrorKind, successStatus: number): number {
   switch (kind) {
     case 'refusal': return successStatus;
+    case 'bad_request': return 400;
+    case 'not_found': return 404;
     case 'unauthenticated': return 401;
     case 'forbidden': return 403;
     case 'rate_limited': return 429;
@@ -63,6 +65,9 @@ export function installErrorHandler(server: FastifyInstance): void {
     const error = thrown as FastifyError;
     const route = connectConfig(request);
     if (thrown instanceof InvalidToken) return reply.status(401).send(INVALID_TOKEN_BODY);
+    if (thrown instanceof FeedRefusal) {
+      return reply.status(statusOfKind(FEED_ERRORS[thrown.reason].kind, 200)).type('text/plain; charset=utf-8').send(`${thrown.message}\n`);
+    }
     if (thrown instanceof AccessRefusal) {
       if (thrown.retryAfterSeconds !== undefined) void reply.header('retry-after', String(thrown.retryAfterSeconds));
       return reply.status(statusOfKind(COMMON_ERRORS[thrown.code]!.kind, 200)).send(bare(thrown.code));

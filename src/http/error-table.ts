@@ -1,4 +1,4 @@
-import { COMMON_ERRORS, ITEM_ERRORS, OPERATION_ERRORS, type CatalogueEntry, type Operation } from '../shared/errors.js';
+import { COMMON_ERRORS, FEED_ERRORS, ITEM_ERRORS, OPERATION_ERRORS, type CatalogueEntry, type Operation } from '../shared/errors.js';
 import { INVALID_TOKEN_BODY, statusOfKind, SUCCESS_STATUS } from './error-handler.js';
 
 
@@ -86,5 +86,16 @@ export function renderErrorTable(): string {
       lines.push('');
     }
   }
+  lines.push(
+    '## Product feeds',
+    '',
+    '`GET /flow/getcatalog/v2.4/?secret=&provider=&config=` answers a refusal as one line of plain text',
+    '(`text/plain`): the reason below, then `: ` and the parameter or id concerned.',
+    '',
+    '| HTTP | reason |',
+    '|---|---|',
+  );
+  for (const entry of Object.values(FEED_ERRORS)) lines.push(`| ${statusOfKind(entry.kind, 200)} | ${cell(entry.message)} |`);
+  lines.push('');
   return lines.join('\n');
 }

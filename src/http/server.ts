@@ -6,6 +6,7 @@ import type { App } from '../app.js';
 import { redactUrl } from '../logger.js';
 import { guardConnectRoutes } from './auth.js';
 import { downloadsRoutes } from './downloads.routes.js';
+import { feedsRoutes } from './feeds.routes.js';
 import { installErrorHandler } from './error-handler.js';
 import { healthRoutes } from './health.routes.js';
 import { iamRoutes } from './iam.routes.js';
@@ -76,6 +77,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
   await server.register(healthRoutes, { app });
   await server.register(iamRoutes, { app });
   await server.register(downloadsRoutes, { app });
+  await server.register(feedsRoutes, { app });
   await server.register(async (connect) => {
     await guardConnectRoutes(connect, { db: app.db, tokens: app.tokens, clock: app.clock });
     await connect.register(statusRoutes);

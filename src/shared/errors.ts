@@ -4,7 +4,7 @@
  * the HTTP status, in http/error-handler.ts only. docs/errors.md is generated from this table.
  */
 
-export type ErrorKind = 'refusal' | 'unauthenticated' | 'forbidden' | 'rate_limited' | 'too_large' | 'internal';
+export type ErrorKind = 'refusal' | 'bad_request' | 'unauthenticated' | 'forbidden' | 'not_found' | 'rate_limited' | 'too_large' | 'internal';
 
 export type Operation =
   | 'getCategories'
@@ -216,6 +216,32 @@ export class InvalidToken extends Error {
   constructor() {
     super('JWT token is not valid');
     this.name = 'InvalidToken';
+  }
+}
+
+/**
+ * Refusals of the feed URL (feeds.md §Fetching a feed), answered as one line of plain text: a feed
+ * client is often a shell script or a shop's import job, not a JSON client.
+ */
+export const FEED_ERRORS = {
+  parameter_missing: { kind: 'bad_request', message: 'a parameter is missing' },
+  parameter_invalid: { kind: 'bad_request', message: 'a parameter is not valid' },
+  secret_invalid: { kind: 'unauthenticated', message: 'secret not valid' },
+  suspended: { kind: 'forbidden', message: 'the point of sale or its partner is suspended' },
+  ip_not_allowed: { kind: 'forbidden', message: 'IP address not allowed' },
+  not_found: { kind: 'not_found', message: 'no such product list or feed format for this secret' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type FeedRefusalReason = keyof typeof FEED_ERRORS;
+
+/** A feed URL refused: the reason picks the status; `detail` names the parameter or id concerned. */
+export class FeedRefusal extends Error {
+  constructor(
+    readonly reason: FeedRefusalReason,
+    readonly detail?: string,
+  ) {
+    super(detail ? `${FEED_ERRORS[reason].message}: ${detail}` : FEED_ERRORS[reason].message);
+    this.name = 'FeedRefusal';
   }
 }
 

@@ -83,9 +83,12 @@ describe('demo dataset', () => {
     some('priced in USD too', (p) => p.prices.some((price) => price.currency === 'USD'));
   });
 
-  it('loads the catalog, its keys and the demo partner with one POS in EUR, FR, fr and en', async () => {
+  it('loads the catalog, its keys and the demo partner with one POS in EUR, FR, fr and en, and a feed of its catalog', async () => {
     const credentials = await loadDemo(t.app);
     expect(credentials).toMatchObject({ realmName: 'demo-shop', clientSecret: expect.any(String), posSecret: expect.any(String) });
+    const feed = await t.server.inject({ method: 'GET', url: credentials.feedUrl.replace(/^https?:\/\/[^/]+/, '') });
+    expect(feed.statusCode).toBe(200);
+    expect(feed.body.split('\r\n').filter((line) => /^\d+,/.test(line)).length).toBeGreaterThan(10);
     const pos = await t.app.partners.getPointOfSale(t.app.db, credentials.posId);
     expect(pos).toMatchObject({ partnerId: credentials.partnerId, currency: 'EUR', countries: ['FR'], languages: ['fr', 'en'] });
 

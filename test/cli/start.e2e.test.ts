@@ -125,6 +125,12 @@ describe('resell start (the built command)', () => {
     expect(body.responseCode).toBe(0);
     expect(body.productStatus.map((p) => [p.productRef, p.responseCode])).toEqual([[710001, 0], [730001, 0], [999999, 1010]]);
     expect(body.productStatus[0]!.status).toBe(100);
+    // The printed feed URL answers the demo catalog as CSV, on the product's own server process.
+    const feedUrl = /product feed\s+(\S+)/.exec(printed)![1]!;
+    const feed = await fetch(feedUrl);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect((await feed.text()).split('\r\n')[1]).toMatch(/^710001,/);
     first.process.kill('SIGTERM');
     expect(await exitOf(first.process)).toEqual({ code: 0, signal: null });
 

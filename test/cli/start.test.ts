@@ -22,12 +22,13 @@ afterEach(async () => {
   cli = undefined;
 });
 
-/** Stands in for the demo loader (being written): a partner, so the database is no longer empty. */
+/** Stands in for the demo loader, without its catalog: a partner, so the database is no longer empty. */
 function fakeDemoLoader() {
   const calls: DemoCredentials[] = [];
   const load = async (app: App): Promise<DemoCredentials> => {
     const created = await app.db.transaction().execute((tx) => app.partners.createPartner(tx, 'Demo Shop', {}, 'demo'));
-    const credentials = { partnerId: created.partner.id, posId: created.pos.id, realmName: created.partner.realmName, clientSecret: created.clientSecret, posSecret: created.posSecret };
+    const feedUrl = `${app.config.publicUrl}/flow/getcatalog/v2.4/?secret=${created.posSecret}&provider=1&config=1`;
+    const credentials = { partnerId: created.partner.id, posId: created.pos.id, realmName: created.partner.realmName, clientSecret: created.clientSecret, posSecret: created.posSecret, feedUrl };
     calls.push(credentials);
     return credentials;
   };
@@ -55,7 +56,7 @@ describe('start: first run', () => {
     const demo = first.loader.calls[0]!;
     for (const expected of [
       'https://resell.example/connect', 'https://resell.example/iam/tokens', 'https://resell.example/docs',
-      demo.realmName, demo.clientSecret, demo.posSecret, 'curl',
+      demo.realmName, demo.clientSecret, demo.posSecret, demo.feedUrl, 'curl',
     ]) expect(first.stderr).toContain(expected);
     const file = path.join(cli.dataDir, FIRST_RUN_FILE);
     const saved = fs.readFileSync(file, 'utf8');

@@ -206,3 +206,35 @@ export async function givenWeeklySubscription(db: Db): Promise<number> {
   });
   return product.ref;
 }
+
+/**
+ * Many plain products at once (refs `from`, `from + 1`, …): on-sale, publisher 1, an English name and
+ * descriptions of `descriptionLength` characters, one EUR price. Written in multi-row inserts, for
+ * tests that need a catalog larger than what a connection buffers (feeds).
+ */
+export async function givenManyProducts(db: Db, options: { from: number; count: number; descriptionLength: number }): Promise<number[]> {
+  const refs = Array.from({ length: options.count }, (_, i) => options.from + i);
+  const description = 'x'.repeat(options.descriptionLength);
+  const at = '2026-01-01T00:00:00.000Z';
+  await db.insertInto('publishers').values({ id: 1, name: 'Publisher 1', must_propose_dvd: 0 }).onConflict((oc) => oc.column('id').doNothing()).execute();
+  for (let i = 0; i < refs.length; i += 500) {
+    const chunk = refs.slice(i, i + 500);
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('products').values(chunk.map((ref) => ({
+        ref, publisher_id: 1, type: 1, status: 'on_sale', release_date: null, version: null, number_of_users: null,
+        license_lifetime: null, ean: null, drm: null, keywords: null, flag_new: 0, flag_top: 0, flag_promo: 0,
+        image_small: null, image_medium: null, image_big: null, screenshots: '[]', memory_mb: null, disk_mb: null,
+        serials_per_unit: 0, serial_source: 'none', serial_pattern: null, low_stock_threshold: 10, remark: null,
+        digital_locker_link: null, download_manager: 0, new_serial_each_term: 0, subscription_period: null,
+        option_kind: null, option_duration: null, created_at: at, updated_at: at,
+      }))).execute();
+      await tx.insertInto('product_texts').values(chunk.map((ref) => ({
+        product_ref: ref, language: 'en', name: `Product ${ref}`, short_description: description, long_description: description,
+      }))).execute();
+      await tx.insertInto('product_prices').values(chunk.map((ref) => ({
+        product_ref: ref, currency: 'EUR', retailer_minor: 3000, public_minor: 4999, sale_minor: 4499, renewal_minor: null,
+      }))).execute();
+    });
+  }
+  return refs;
+}

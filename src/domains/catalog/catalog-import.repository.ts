@@ -29,10 +29,13 @@ export async function findOptionKinds(tx: Tx, refs: readonly number[]): Promise<
 }
 
 /** Inserts a publisher, or overwrites the stored one when `exists`. */
-export async function savePublisher(tx: Tx, publisher: PublisherRecord, exists: boolean): Promise<void> {
+export async function savePublisher(tx: Tx, publisher: PublisherRecord, exists: boolean, now: string): Promise<void> {
   const values = { name: publisher.name, must_propose_dvd: publisher.mustProposeDvd ? 1 : 0 };
-  if (exists) await tx.updateTable('publishers').set(values).where('id', '=', publisher.id).execute();
-  else await tx.insertInto('publishers').values({ id: publisher.id, ...values }).execute();
+  if (exists) {
+    await tx.updateTable('publishers').set(values).where('id', '=', publisher.id).execute();
+    // Feeds show the publisher's name: its products changed for `diff` and `Last-Modified`.
+    await tx.updateTable('products').set({ updated_at: now }).where('publisher_id', '=', publisher.id).execute();
+  } else await tx.insertInto('publishers').values({ id: publisher.id, ...values }).execute();
 }
 
 /** Inserts a category, or overwrites the stored one when `exists`. */

@@ -24,8 +24,34 @@ function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
 export async function findProducts(tx: Tx, refs: readonly number[]): Promise<Map<number, Product>> {
   const wanted = [...new Set(refs)];
   if (wanted.length === 0) return new Map();
-  const [rows, texts, categories, systems, prices, files, relations] = await Promise.all([
-    tx.selectFrom('products').selectAll().where('ref', 'in', wanted).execute(),
+  const rows = await tx.selectFrom('products').selectAll().where('ref', 'in', wanted).execute();
+  return new Map((await assembleProducts(tx, rows)).map((p) => [p.ref, p]));
+}
+
+/** What a page of products is drawn from: products still sold, priced in a currency, maybe flagged. */
+export type ProductPageQuery = { afterRef: number; size: number; currency: string; flag?: 'top' | 'new' };
+
+/**
+ * The next page of products, in ref order after `afterRef`, that are not at end of life and have a
+ * price in `currency` (and the flag, when given): keyset pages for long reads such as feeds.
+ */
+export async function findProductPage(tx: Tx, query: ProductPageQuery): Promise<Product[]> {
+  let select = tx.selectFrom('products').selectAll()
+    .where('ref', '>', query.afterRef)
+    .where('status', '!=', 'end_of_life')
+    .where((eb) => eb.exists(eb.selectFrom('product_prices as pp').select('pp.product_ref')
+      .whereRef('pp.product_ref', '=', 'products.ref').where('pp.currency', '=', query.currency)));
+  if (query.flag === 'top') select = select.where('flag_top', '=', 1);
+  if (query.flag === 'new') select = select.where('flag_new', '=', 1);
+  const rows = await select.orderBy('ref').limit(query.size).execute();
+  return assembleProducts(tx, rows);
+}
+
+/** Product rows with their texts, categories, systems, prices, files and relations: seven queries in all. */
+async function assembleProducts(tx: Tx, rows: readonly Selectable<ProductsTable>[]): Promise<Product[]> {
+  if (rows.length === 0) return [];
+  const wanted = rows.map((r) => r.ref);
+  const [texts, categories, systems, prices, files, relations] = await Promise.all([
     tx.selectFrom('product_texts').selectAll().where('product_ref', 'in', wanted).execute(),
     tx.selectFrom('product_categories').selectAll().where('product_ref', 'in', wanted).orderBy('position').execute(),
     tx.selectFrom('product_operating_systems').selectAll().where('product_ref', 'in', wanted).orderBy('position').execute(),
@@ -39,10 +65,9 @@ export async function findProducts(tx: Tx, refs: readonly number[]): Promise<Map
   const pricesOf = groupBy(prices, (r) => r.product_ref);
   const filesOf = groupBy(files, (r) => r.product_ref);
   const relationsOf = groupBy(relations, (r) => r.product_ref);
-  const out = new Map<number, Product>();
-  for (const row of rows) {
+  return rows.map((row) => {
     const related = (kind: string) => (relationsOf.get(row.ref) ?? []).filter((r) => r.kind === kind).map((r) => r.related_ref);
-    out.set(row.ref, {
+    return {
       ...productColumnsOf(row),
       texts: Object.fromEntries((textsOf.get(row.ref) ?? []).map((t) => [t.language, { name: t.name, shortDescription: t.short_description, longDescription: t.long_description }])),
       categoryIds: (categoriesOf.get(row.ref) ?? []).map((c) => c.category_id),
@@ -52,9 +77,8 @@ export async function findProducts(tx: Tx, refs: readonly number[]): Promise<Map
       optionRefs: related('option'),
       crossSellRefs: related('cross'),
       upSellRefs: related('up'),
-    });
-  }
-  return out;
+    };
+  });
 }
 
 type ProductColumns = Omit<Product, 'texts' | 'categoryIds' | 'osIds' | 'prices' | 'files' | 'optionRefs' | 'crossSellRefs' | 'upSellRefs'>;
@@ -105,6 +129,13 @@ export async function findPublishers(tx: Tx, ids: readonly number[]): Promise<Ma
   return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, mustProposeDvd: r.must_propose_dvd === 1 }]));
 }
 
+/** A POS's sale price overrides (minor units) of some products, by ref. */
+export async function findPosSalePrices(tx: Tx, posId: number, refs: readonly number[]): Promise<Map<number, number>> {
+  if (refs.length === 0) return new Map();
+  const rows = await tx.selectFrom('pos_prices').select(['product_ref', 'sale_minor']).where('pos_id', '=', posId).where('product_ref', 'in', refs).execute();
+  return new Map(rows.map((r) => [r.product_ref, r.sale_minor]));
+}
+
 /**
  * The products of `refs` that this POS sells, with its prices; a ref the POS does not sell (outside
  * its list, not priced in its currency, end of life, unknown) is absent, exactly like an unknown one.
@@ -115,12 +146,11 @@ export async function findSellable(tx: Tx, pos: PointOfSale, refs: readonly numb
   const [publishers, parents, overrides] = await Promise.all([
     findPublishers(tx, [...products.values()].map((p) => p.publisherId)),
     categoryParents(tx),
-    tx.selectFrom('pos_prices').select(['product_ref', 'sale_minor']).where('pos_id', '=', pos.id).where('product_ref', 'in', [...products.keys()]).execute(),
+    findPosSalePrices(tx, pos.id, [...products.keys()]),
   ]);
-  const overrideOf = new Map(overrides.map((o) => [o.product_ref, o.sale_minor]));
   const out = new Map<number, SellableProduct>();
   for (const product of products.values()) {
-    const sellable = sellableBy(pos, product, publishers.get(product.publisherId)!, overrideOf.get(product.ref), parents);
+    const sellable = sellableBy(pos, product, publishers.get(product.publisherId)!, overrides.get(product.ref), parents);
     if (sellable) out.set(product.ref, sellable);
   }
   return out;

@@ -71,7 +71,7 @@ export function catalogService({ clock, fileStoreDir }: CatalogDeps) {
   async function saveLookupChanges(tx: Tx, lookup: CatalogLookup, changes: LookupChanges, actor: string): Promise<void> {
     const now = clock.now();
     for (const { record, exists } of changes.publishers) {
-      await savePublisher(tx, record, exists);
+      await savePublisher(tx, record, exists, now.toISOString());
       await recordAudit(tx, now, { actor, action: exists ? 'publisher.updated' : 'publisher.created', subject: `publisher:${record.id}`, detail: { ...record } });
       lookup.publishers.set(record.id, record);
     }
@@ -180,7 +180,7 @@ export function catalogService({ clock, fileStoreDir }: CatalogDeps) {
       for (const publisher of checked.publishers) {
         const stored = storedPublishers.get(publisher.id);
         if (stored && canonicalJson(stored) === canonicalJson(publisher)) continue;
-        await savePublisher(tx, publisher, stored !== undefined);
+        await savePublisher(tx, publisher, stored !== undefined, now.toISOString());
         await recordAudit(tx, now, { actor, action: stored ? 'publisher.updated' : 'publisher.created', subject: `publisher:${publisher.id}`, detail: { ...publisher } });
       }
       for (const category of checked.categories) {

@@ -51,7 +51,8 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
       rateLimit: s.rateLimit ?? null,
       suspended: s.suspended ?? false,
     };
-    const row = await tx.insertInto('points_of_sale').values({ ...posColumns(draft), created_at: clock.now().toISOString() }).returning('id').executeTakeFirstOrThrow();
+    const now = clock.now().toISOString();
+    const row = await tx.insertInto('points_of_sale').values({ ...posColumns(draft), created_at: now, catalog_changed_at: now }).returning('id').executeTakeFirstOrThrow();
     const secret = await storeSecret(tx, 'pos_secrets', row.id);
     await recordAudit(tx, clock.now(), { actor, action: 'pos.created', subject: `pos:${row.id}`, detail: { partnerId, settings: s } });
     return { pos: { ...draft, id: row.id }, secret };
@@ -98,7 +99,10 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
           refs: s.refs ?? current.productList.refs,
         },
       };
-      await tx.updateTable('points_of_sale').set(posColumns(next)).where('id', '=', posId).execute();
+      // A new currency or product list changes every row of the POS's feeds.
+      const sells = (pos: PointOfSale) => JSON.stringify([pos.currency, pos.productList]);
+      const catalogChanged = sells(next) !== sells(current) ? { catalog_changed_at: clock.now().toISOString() } : {};
+      await tx.updateTable('points_of_sale').set({ ...posColumns(next), ...catalogChanged }).where('id', '=', posId).execute();
       await recordAudit(tx, clock.now(), { actor, action: 'pos.updated', subject: `pos:${posId}`, detail: { settings: s } });
       return next;
     },
@@ -108,6 +112,7 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
       await getPointOfSale(tx, posId);
       await tx.deleteFrom('pos_prices').where('pos_id', '=', posId).where('product_ref', '=', productRef).execute();
       if (saleMinor !== null) await tx.insertInto('pos_prices').values({ pos_id: posId, product_ref: productRef, sale_minor: saleMinor }).execute();
+      await tx.updateTable('points_of_sale').set({ catalog_changed_at: clock.now().toISOString() }).where('id', '=', posId).execute();
       await recordAudit(tx, clock.now(), { actor, action: 'pos.price_set', subject: `pos:${posId}`, detail: { productRef, saleMinor } });
     },
 

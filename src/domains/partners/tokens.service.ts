@@ -105,6 +105,11 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
       }
     },
 
+    /** The POS (with its partner) of a valid POS secret, or undefined: feeds are fetched with the secret alone. */
+    async findCallerBySecret(tx: Tx, posSecret: string): Promise<Caller | undefined> {
+      return posSecret === '' ? undefined : findPosBySecretDigest(tx, keyring.digest(posSecret), clock.now());
+    },
+
     /**
      * The checks of every Connect call after the JWT signature, in the contract's order: revoked client
      * secret (InvalidToken), POS secret missing (70), unknown, foreign or suspended (71), IP (72).

@@ -1,0 +1,135 @@
+import type { Transform, TransformCallback } from 'node:stream';
+import { Stringifier } from 'csv-stringify';
+import { formatMinor } from '../../shared/money.js';
+import { csvDialectOf, DELIVERY_MODES, FEED_COLUMNS, totalSizeMb, type FeedColumn, type FeedEntry, type FeedFormat, type FeedProduct } from './feed.js';
+
+// CSV output of a product feed (feeds.md §CSV columns): the cells of one row, and the stream that
+// writes a whole feed in the format's dialect and charset.
+
+type Cell = (product: FeedProduct) => string;
+
+/** The `Misc` cell lists the delivery modes that apply, always in this order. */
+
+const text = (value: string | number | null): string => (value === null ? '' : String(value));
+const list = (values: readonly (string | number)[]): string => values.join(':');
+const flag = (value: boolean): string => (value ? '1' : '0');
+const megabytes = (mb: number | null): string => (mb === null ? '' : String(Math.round(mb)));
+
+// A Record over FeedColumn, so a column added to FEED_COLUMNS does not compile until it has a cell.
+const CELL_OF_COLUMN: Record<FeedColumn, Cell> = {
+  'Product ID': (p) => String(p.ref),
+  'Publisher ID': (p) => String(p.publisherId),
+  'Publisher name': (p) => p.publisherName,
+  Name: (p) => p.name,
+  Misc: (p) => list(DELIVERY_MODES.filter((mode) => p.delivery[mode])),
+  'Creation date': (p) => p.creationDate,
+  'License lifetime': (p) => text(p.licenseLifetime),
+  Keywords: (p) => text(p.keywords),
+  'Number of users': (p) => text(p.numberOfUsers),
+  Version: (p) => text(p.version),
+  Code_EAN: (p) => text(p.ean),
+  Type: (p) => String(p.type),
+  'Release date': (p) => text(p.releaseDate),
+  'Total size': (p) => totalSizeMb(p.totalSizeBytes),
+  'Short description': (p) => text(p.shortDescription),
+  'Long description': (p) => text(p.longDescription),
+  Language: (p) => list(p.languages),
+  'Small image': (p) => text(p.images.small),
+  'Medium image': (p) => text(p.images.medium),
+  'Big image': (p) => text(p.images.big),
+  Screenshots: (p) => list(p.screenshots),
+  Categories: (p) => list(p.categoryIds),
+  'Price wo.VAT': (p) => formatMinor(p.saleMinor, p.currency),
+  'Price public wo.VAT': (p) => formatMinor(p.publicMinor, p.currency),
+  Currency: (p) => p.currency,
+  'Retailer price': (p) => formatMinor(p.retailerMinor, p.currency),
+  'Retailer price Currency': (p) => p.currency,
+  'System requirements _ Memory': (p) => megabytes(p.memoryMb),
+  'System requirements _ Disk space': (p) => megabytes(p.diskMb),
+  'System requirements _ Operating system': (p) => list(p.osIds),
+  DRM: (p) => text(p.drm),
+  Status: (p) => p.status,
+  'Subscription period': (p) => text(p.subscriptionPeriod),
+  New: (p) => flag(p.flags.new),
+  Top: (p) => flag(p.flags.top),
+  Promo: (p) => flag(p.flags.promo),
+};
+const CELLS = new Map<string, Cell>(FEED_COLUMNS.map((column) => [column, CELL_OF_COLUMN[column]]));
+
+/** `Short description XX` / `Long description XX`, as csvHeaderOf appends them for `ALL` feeds. */
+const DESCRIPTION_COLUMN = /^(Short|Long) description (\S+)$/;
+
+function cellOf(name: string): Cell {
+  const cell = CELLS.get(name);
+  if (cell) return cell;
+  const match = DESCRIPTION_COLUMN.exec(name);
+  if (!match) throw new Error(`"${name}" is not a column of a 2.4 CSV feed`);
+  const language = match[2]!.toLowerCase();
+  const part = match[1] === 'Short' ? 'short' : 'long';
+  return (p) => text(p.descriptions[language]?.[part] ?? null);
+}
+
+/** Resolves the header once, so a 100,000-row feed does not look every column up again per row. */
+function rowsOf(header: readonly string[]): (entry: FeedEntry) => string[] {
+  const cells = header.map(cellOf);
+  return (entry) => {
+    if (entry.kind === 'product') return cells.map((cell) => cell(entry.product));
+    return header.map((name) => (name === 'Product ID' ? String(entry.ref) : name === 'Status' ? 'removed' : ''));
+  };
+}
+
+/** The cells of one feed row under a header made by csvHeaderOf; throws on a column it does not know. */
+export function csvCellsOf(entry: FeedEntry, header: readonly string[]): string[] {
+  return rowsOf(header)(entry);
+}
+
+// One '?' per code point: an emoji is two UTF-16 units but one character to the reader. Lone
+// surrogates fall in the range too, so nothing outside Latin-1 reaches the encoder.
+function latin1Of(text: string): Buffer {
+  return Buffer.from(text.replace(/[\u{100}-\u{10FFFF}]/gu, '?'), 'latin1');
+}
+
+/**
+ * csv-stringify's stream, fed FeedEntry objects instead of arrays and emitting the feed's charset.
+ * Being the library's own Transform (not a wrapper around it), it keeps Node's backpressure as is.
+ */
+class CsvFeedStream extends Stringifier {
+  readonly #rowOf: (entry: FeedEntry) => string[];
+  readonly #encode: (text: string) => Buffer;
+
+  constructor(format: FeedFormat, header: readonly string[]) {
+    const dialect = csvDialectOf(format);
+    super({
+      bom: dialect.bom,
+      header: true,
+      columns: [...header],
+      delimiter: dialect.separator,
+      quote: dialect.delimiter,
+      // The default escape is `"` whatever the quote: a quote is escaped by doubling it.
+      escape: dialect.delimiter,
+      record_delimiter: dialect.eol,
+      // With a record_delimiter given, csv-stringify would only quote cells holding that exact
+      // sequence; a lone CR or LF inside a description must be quoted too.
+      quote_record_delimiter: true,
+    });
+    this.#rowOf = rowsOf(header);
+    this.#encode = dialect.charset === 'iso-8859-1' ? latin1Of : (text) => Buffer.from(text, 'utf8');
+  }
+
+  override _transform(entry: FeedEntry, encoding: BufferEncoding, callback: TransformCallback): void {
+    super._transform(this.#rowOf(entry), encoding, callback);
+  }
+
+  // csv-stringify pushes text (and the BOM as bytes): the charset is applied here, on the way out.
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    return super.push(typeof chunk === 'string' ? this.#encode(chunk) : chunk, encoding);
+  }
+}
+
+/**
+ * A Transform taking FeedEntry objects and giving the feed's bytes: the header row, then one row per
+ * entry, in the format's dialect (csvDialectOf) and charset. Throws on a header column it does not know.
+ */
+export function csvFeedStream(format: FeedFormat, header: readonly string[]): Transform {
+  return new CsvFeedStream(format, header);
+}

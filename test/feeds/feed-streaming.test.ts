@@ -1,0 +1,68 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { givenManyProducts } from '../support/products.js';
+import { startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
+import { givenFeed } from './feed-support.js';
+
+// A feed is streamed from the database to the socket (feeds.md: "the first bytes leave before the last
+// product is read"), over real HTTP: a client that stops reading holds the server back, and a client
+// that goes away stops the reading.
+
+let t: TestApp;
+let shop: TestPartner;
+let url: string;
+
+/** Far more than loopback socket buffers and stream buffers hold together (each row is about 4 kB). */
+const PRODUCTS = 8000;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  shop = await t.given.partner();
+  await givenManyProducts(t.app.db, { from: 900_000, count: PRODUCTS, descriptionLength: 2000 });
+  const feed = await givenFeed(t, shop);
+  await t.server.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.server.server.address() as AddressInfo;
+  url = `http://127.0.0.1:${port}/flow/getcatalog/v2.4/?secret=${shop.posSecret}&provider=${feed.provider}&config=${feed.config}`;
+});
+afterAll(() => t.close());
+
+const membersSent = async () => Number((await t.app.db.selectFrom('product_list_members').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+describe('feed streaming', () => {
+  it('sends its first bytes before the last product is read, and stops reading when the client goes away', async () => {
+    const firstChunk = await new Promise<Buffer>((resolve, reject) => {
+      const request = http.get(url, (response) => {
+        response.once('data', (chunk: Buffer) => {
+          // Stop reading and leave: the server must not read the rest of the catalog.
+          response.pause();
+          request.destroy();
+          resolve(chunk);
+        });
+      });
+      request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+    });
+    expect(firstChunk.toString('utf8', 0, 10)).toBe('Product ID');
+
+    await vi.waitFor(() => expect(t.logs.join('\n')).toContain('feed stopped before its end'), { timeout: 10_000 });
+    const read = await membersSent();
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(PRODUCTS);
+    const list = await t.app.db.selectFrom('product_lists').select('last_complete_fetch_at').executeTakeFirstOrThrow();
+    expect(list.last_complete_fetch_at).toBeNull();
+  });
+
+  it('sends every product to a client that reads to the end', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      http.get(url, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => { text += chunk; });
+        response.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    expect(body.trimEnd().split('\r\n')).toHaveLength(PRODUCTS + 1);
+    await vi.waitFor(() => expect(t.logs.join('\n')).toContain('feed sent'), { timeout: 10_000 });
+    expect(await membersSent()).toBe(PRODUCTS);
+  });
+});
