@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { connectDatabase, connectReadDatabase, type DatabaseOptions } from './db/connect.js';
+import { connectDatabase, connectReadDatabase, unitsOfWorkFor, type DatabaseOptions } from './db/connect.js';
+import type { UnitsOfWork } from './db/units-of-work.js';
 import type { Db } from './db/schema.js';
-import { catalogService, type CatalogService } from './domains/catalog/index.js';
+import { catalogReader, catalogService, type CatalogReader, type CatalogService } from './domains/catalog/index.js';
 import { downloadsService, type DownloadsService } from './domains/downloads/index.js';
 import { feedsService, type FeedsService } from './domains/feeds/index.js';
 import { orderChangesService, ordersService, type OrderChangesService, type OrdersService } from './domains/orders/index.js';
@@ -19,9 +20,13 @@ export type App = {
   db: Db;
   /** Long reads (feeds): a read-only connection on SQLite, the main pool on PostgreSQL. */
   readDb: Db;
+  /** Where requests' and jobs' writes run: group commit on SQLite, a transaction each on PostgreSQL. */
+  units: UnitsOfWork;
   clock: Clock;
   keyring: Keyring;
   catalog: CatalogService;
+  /** Products as requests and jobs read them, cached per process against the catalog version. */
+  catalogReader: CatalogReader;
   partners: ReturnType<typeof partnersService>;
   tokens: ReturnType<typeof tokensService>;
   stock: StockService;
@@ -40,26 +45,32 @@ export type AppOptions = {
   logger?: Logger;
 };
 
+/** Products kept per process: far more than a shop's hot products, far less than a 100,000-product catalog. */
+const PRODUCT_CACHE_SIZE = 5000;
+
 export function createApp(config: Config, options: AppOptions = {}): App {
   const clock = options.clock ?? systemClock;
   const db = options.db ?? connectDatabase(config, options.database);
   const keys = loadKeyMaterial(config);
   const keyring = createKeyring(keys.signingKey, keys.encryptionKey);
   const stock = stockService({ keyring, clock });
+  const products = catalogReader({ maxProducts: PRODUCT_CACHE_SIZE });
   const tokens = tokensService({ keyring, clock });
   let readDb: Db | undefined;
   // Orders do not import subscriptions (subscriptions place renewal orders): the hooks are bound here.
   const orders = ordersService({
-    keyring, clock, stock, publicUrl: config.publicUrl, downloadWindowDays: config.downloadWindowDays,
+    keyring, clock, stock, catalog: products, publicUrl: config.publicUrl, downloadWindowDays: config.downloadWindowDays,
     hooks: { orderPlaced: (tx, order) => subscriptions.startSubscriptions(tx, order) },
   });
-  const subscriptions = subscriptionsService({ clock, orders, graceDays: config.renewalGraceDays, rowLocks: config.engine === 'postgres' });
+  const subscriptions = subscriptionsService({ clock, orders, catalog: products, graceDays: config.renewalGraceDays, rowLocks: config.engine === 'postgres' });
   return {
     config,
     db,
+    units: unitsOfWorkFor(config, db),
     clock,
     keyring,
     catalog: catalogService({ clock, fileStoreDir: config.fileStoreDir }),
+    catalogReader: products,
     partners: partnersService({ keyring, clock }),
     tokens,
     stock,

@@ -1,11 +1,35 @@
 // Driving a server with autocannon from a separate process (drive.mjs), and the bare-Fastify
 // baseline of the same request shape (baseline-server.mjs), measured once per run per shape.
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { childEnv, exitOf, ROOT, runToEnd, spawnTracked, stopChild } from './processes.mjs';
 
 const DRIVER = path.join(ROOT, 'bench', 'lib', 'drive.mjs');
 const BASELINE_SERVER = path.join(ROOT, 'bench', 'lib', 'baseline-server.mjs');
+
+/** CPU time (user + system, ms) a process has used so far, from /proc: 0 where /proc is missing. */
+function cpuMsOf(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs drive.mjs with `options` against a server and adds the server's CPU time per request over the
+ * whole drive (warm-up included): a figure a shared, noisy machine disturbs far less than requests/s.
+ */
+async function driveMeasured(options, serverPid) {
+  const before = cpuMsOf(serverPid);
+  const figures = await drive(options);
+  const requests = figures.rps * ((options.warmup ?? 0) + options.duration);
+  figures.cpuMsPerRequest = requests > 0 && before > 0 ? (cpuMsOf(serverPid) - before) / requests : null;
+  return figures;
+}
 
 /** Runs drive.mjs with `options` (see its header) and returns its figures. */
 export async function drive(options) {
@@ -25,7 +49,7 @@ async function startBaseline(shape) {
     lines.once('line', (line) => resolve(JSON.parse(line).port));
     exitOf(child).then(({ code }) => reject(new Error(`baseline server ended (${code}): ${stderr}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };
 }
 
 const measured = new Map();
@@ -41,7 +65,7 @@ export async function baselineFor(shape, driveOptions) {
     measured.set(key, (async () => {
       const server = await startBaseline(shape);
       try {
-        return await drive({ ...driveOptions, url: server.url });
+        return await driveMeasured({ ...driveOptions, url: server.url }, server.pid);
       } finally {
         await server.stop();
       }
@@ -59,9 +83,9 @@ export async function baselineFor(shape, driveOptions) {
  * The usual measurement of a request scenario: first the bare-Fastify baseline of the shape, then the
  * real server, both with the same driver options. Returns the figures a scenario reports.
  */
-export async function measureAgainstBaseline({ shape, driveOptions, serverUrl }) {
+export async function measureAgainstBaseline({ shape, driveOptions, server }) {
   const baseline = await baselineFor(shape, driveOptions);
-  const product = await drive({ ...driveOptions, url: serverUrl });
+  const product = await driveMeasured({ ...driveOptions, url: server.url }, server.pid);
   return {
     unit: 'requests/s',
     throughput: product.rps,
@@ -69,7 +93,10 @@ export async function measureAgainstBaseline({ shape, driveOptions, serverUrl })
     p99: product.latency.p99,
     errors: product.errors,
     ratio: baseline.rps > 0 ? product.rps / baseline.rps : null,
-    baseline: { rps: baseline.rps, p50: baseline.latency.p50, p99: baseline.latency.p99, errors: baseline.errors },
+    cpuMsPerRequest: product.cpuMsPerRequest,
+    // Baseline CPU per request over ours: the ratio in CPU terms, steadier than requests/s on a busy machine.
+    cpuRatio: product.cpuMsPerRequest && baseline.cpuMsPerRequest ? baseline.cpuMsPerRequest / product.cpuMsPerRequest : null,
+    baseline: { rps: baseline.rps, p50: baseline.latency.p50, p99: baseline.latency.p99, errors: baseline.errors, cpuMsPerRequest: baseline.cpuMsPerRequest },
     load: product,
   };
 }

@@ -18,6 +18,7 @@ export function scenarioLines(result) {
   if (f.baseline) {
     lines.push(`  ${number(f.throughput, 1)} ${f.unit}   p50 ${ms(f.p50)}   p99 ${ms(f.p99)}   errors ${number(f.errors)}${f.load ? ` (non-2xx ${f.load.non2xx}, socket ${f.load.socketErrors}, responseCode≠0 ${f.load.badCodes})` : ''}`);
     lines.push(`  baseline (bare Fastify, same request shape): ${number(f.baseline.rps, 0)} requests/s, p50 ${ms(f.baseline.p50)}, p99 ${ms(f.baseline.p99)}   → ratio ${percent(f.ratio)}`);
+    if (f.cpuMsPerRequest) lines.push(`  server CPU per request: ${number(f.cpuMsPerRequest, 3)} ms (baseline ${number(f.baseline.cpuMsPerRequest, 3)} ms) → CPU ratio ${percent(f.cpuRatio)}`);
     if (f.load?.samples?.length) lines.push(`  first failed answers: ${f.load.samples.map((s) => `${s.status} ${s.body.slice(0, 160)}`).join(' | ')}`);
   } else if (result.name === 'feed') {
     lines.push(`  ${number(f.rows)} rows, ${number(f.mb, 1)} MB: first byte ${number(f.ttfbSeconds, 3)} s, last byte ${number(f.lastByteSeconds, 3)} s (${number(f.throughput)} rows/s), peak RSS ${number(f.peakRssMb, 0)} MB (before ${number(f.rssBeforeMb, 0)} MB), errors ${f.errors}`);
@@ -35,12 +36,12 @@ export function scenarioLines(result) {
 
 /** The summary table of a run. */
 export function summaryLines(run) {
-  const header = ['scenario', 'throughput', 'p50', 'p99', 'errors', 'vs baseline', 'meets target'];
+  const header = ['scenario', 'throughput', 'p50', 'p99', 'errors', 'vs baseline', 'CPU ms/req', 'meets target'];
   const rows = run.scenarios.map((s) => {
-    if (s.skipped) return [s.name, `skipped: ${s.skipped}`, '', '', '', '', ''];
-    if (s.error) return [s.name, 'FAILED', '', '', '', '', ''];
+    if (s.skipped) return [s.name, `skipped: ${s.skipped}`, '', '', '', '', '', ''];
+    if (s.error) return [s.name, 'FAILED', '', '', '', '', '', ''];
     const extra = s.name === 'feed' ? `${number(s.lastByteSeconds, 2)} s, ${number(s.peakRssMb)} MB` : s.name === 'keyImport' ? `${number(s.seconds, 1)} s` : '';
-    return [s.name, `${number(s.throughput, s.throughput < 100 ? 1 : 0)} ${s.unit}${extra ? ` (${extra})` : ''}`, s.p50 === undefined ? '' : ms(s.p50), s.p99 === undefined ? '' : ms(s.p99), number(s.errors), s.ratio === undefined ? '' : percent(s.ratio), yesNo(s.meetsTarget)];
+    return [s.name, `${number(s.throughput, s.throughput < 100 ? 1 : 0)} ${s.unit}${extra ? ` (${extra})` : ''}`, s.p50 === undefined ? '' : ms(s.p50), s.p99 === undefined ? '' : ms(s.p99), number(s.errors), s.ratio === undefined ? '' : percent(s.ratio), s.cpuMsPerRequest ? number(s.cpuMsPerRequest, 3) : '', yesNo(s.meetsTarget)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();

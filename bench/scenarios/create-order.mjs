@@ -37,7 +37,7 @@ export default {
         uniquePrefix: 'B',
         checkResponseCode: true,
       },
-      serverUrl: server.url,
+      server,
     });
     figures.unit = 'orders/s';
     figures.keysLoaded = keys;

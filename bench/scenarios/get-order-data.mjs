@@ -26,7 +26,7 @@ export default {
     const figures = await measureAgainstBaseline({
       shape: { method: 'GET', route: '/connect/order/:partnerOrderNumber', status: probe.status, answer: probe.body },
       driveOptions: { ...ctx.load, method: 'GET', paths, headers, checkResponseCode: true },
-      serverUrl: server.url,
+      server,
     });
     figures.orders = orders;
     return figures;

@@ -28,7 +28,7 @@ export default {
     return measureAgainstBaseline({
       shape: { method: 'POST', route: '/connect/stock', status: probe.status, answer: probe.body },
       driveOptions: { ...ctx.load, method: 'POST', path: '/connect/stock', headers, body, checkResponseCode: true },
-      serverUrl: server.url,
+      server,
     });
   },
 };

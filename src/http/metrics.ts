@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { UnitsOfWork } from '../db/units-of-work.js';
 
 /**
  * `GET /metrics` in Prometheus text format: request counts and durations per route and status, plus
  * the process's own figures. Behind a Bearer token when METRICS_TOKEN is set.
  */
-export function installMetrics(server: FastifyInstance, token: string | undefined): void {
+export function installMetrics(server: FastifyInstance, token: string | undefined, units: UnitsOfWork): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'resell_http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status'], registers: [registry] });
@@ -13,6 +14,10 @@ export function installMetrics(server: FastifyInstance, token: string | undefine
     name: 'resell_http_request_duration_seconds', help: 'Time to answer HTTP requests', labelNames: ['method', 'route'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
   });
+
+  // Units ÷ commits: how many requests' writes share a durable commit (group commit on SQLite).
+  new Counter({ name: 'resell_units_of_work_total', help: 'Units of work committed or rolled back', registers: [registry], collect() { this.reset(); this.inc(units.counts().units); } });
+  new Counter({ name: 'resell_commits_total', help: 'Commits of units of work', registers: [registry], collect() { this.reset(); this.inc(units.counts().commits); } });
 
   server.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -58,7 +58,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
 
   installErrorHandler(server);
   server.setNotFoundHandler(notFound);
-  installMetrics(server, app.config.metricsToken);
+  installMetrics(server, app.config.metricsToken, app.units);
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -79,7 +79,7 @@ export async function buildServer(app: App, logger: Logger | false = false): Pro
   await server.register(downloadsRoutes, { app });
   await server.register(feedsRoutes, { app });
   await server.register(async (connect) => {
-    await guardConnectRoutes(connect, { db: app.db, tokens: app.tokens, clock: app.clock });
+    await guardConnectRoutes(connect, { db: app.readDb, tokens: app.tokens, clock: app.clock });
     await connect.register(statusRoutes);
     await connect.register(catalogRoutes, { app });
     await connect.register(stockRoutes, { app });

@@ -1,7 +1,7 @@
-import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/schema.js';
 import { listAudit } from '../../src/domains/audit/index.js';
+import { catalogReader } from '../../src/domains/catalog/index.js';
+import { countingDb } from '../support/database.js';
 import { availableUnits, KeysImportInterrupted, OutOfStock, stockStatuses, type ClaimedKey, type KeyImportCounts } from '../../src/domains/stock/index.js';
 import { Refusal } from '../../src/shared/errors.js';
 import { givenKeys, givenProduct, makeKeys } from '../support/products.js';
@@ -23,15 +23,6 @@ async function freeKeyCount(ref: number): Promise<number> {
 }
 
 /** The same database, counting the statements executed through it (one result each). */
-function countingDb(db: Db): { db: Db; count(): number } {
-  let queries = 0;
-  const plugin: KyselyPlugin = {
-    transformQuery: (args) => args.node,
-    transformResult: async (args) => { queries += 1; return args.result; },
-  };
-  return { db: db.withPlugin(plugin), count: () => queries };
-}
-
 describe('availableUnits', () => {
   it('answers many refs in one query: floor(free keys / serials per unit), 0 without keys or for unknown refs', async () => {
     const single = (await givenProduct(t.app.db)).ref;
@@ -54,9 +45,10 @@ describe('stockStatuses', () => {
     for (let i = 0; i < 100; i++) refs.push((await givenProduct(t.app.db, { categoryIds: [10 + (i % 3)], osIds: [1] })).ref);
     await givenKeys(t.app, refs[0]!, 3);
     const one = countingDb(t.app.db);
-    await stockStatuses(one.db, pos, refs.slice(0, 1));
+    // Each with a cold product cache: the count is that of reading the products too.
+    await stockStatuses(catalogReader({ maxProducts: 1000 }), one.db, pos, refs.slice(0, 1));
     const hundred = countingDb(t.app.db);
-    const statuses = await stockStatuses(hundred.db, pos, refs);
+    const statuses = await stockStatuses(catalogReader({ maxProducts: 1000 }), hundred.db, pos, refs);
     expect(statuses.size).toBe(100);
     expect(hundred.count()).toBe(one.count());
   });
@@ -202,6 +194,6 @@ describe('stockStatuses on a large pool', () => {
     const at = (await givenProduct(t.app.db, { serialsPerUnit: 2, lowStockThreshold: 3 })).ref;
     await givenKeys(t.app, above, 500);
     await givenKeys(t.app, at, 7);
-    expect(await stockStatuses(t.app.db, pos, [above, at])).toEqual(new Map([[above, 100], [at, 200]]));
+    expect(await stockStatuses(t.app.catalogReader, t.app.db, pos, [above, at])).toEqual(new Map([[above, 100], [at, 200]]));
   });
 });

@@ -7,6 +7,7 @@ import { DAY, HOUR } from '../support/clock.js';
 import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json } from '../support/orders.js';
 import { givenKeys, givenProduct, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
+import { bumpCatalogVersion } from '../../src/domains/catalog/index.js';
 
 // Subscription lifecycles told as stories through the renewal worker (runDue) and the fixed clock
 // (rules.md §Subscriptions, §Orders "Cancellation"; connect-api.md §7). Each test gets its own
@@ -228,6 +229,8 @@ describe('automatic renewal at expiry', () => {
 
     t.clock.set('2026-09-01T00:00:00.000Z');
     await t.app.db.updateTable('product_prices').set({ retailer_minor: 3300, renewal_minor: 4200 }).where('product_ref', '=', product.ref).where('currency', '=', 'EUR').execute();
+    // Written straight to the table, as no import can change a renewal price: mark the catalog changed as an import does.
+    await bumpCatalogVersion(t.app.db);
     expect(await status(placed.pon, id)).toMatchObject({ amount: 42 });
 
     expect(await runDueAt('2027-05-31T10:00:00.000Z')).toEqual({ renewed: 1, failed: 0, expired: 0 });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { KyselyPlugin } from 'kysely';
 import pg from 'pg';
+import type { Db } from '../../src/db/schema.js';
 
 /** PostgreSQL URL the suite runs against when set (CI runs the suite once per engine). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -19,4 +21,14 @@ export async function freshDatabase(): Promise<{ url: string; schema?: string; d
   await client.query(`create schema ${schema}`);
   await client.end();
   return { url: TEST_DATABASE_URL!, schema, drop: async () => {} };
+}
+
+/** The same database, counting the queries run through it: for tests that bound round trips. */
+export function countingDb(db: Db): { db: Db; count(): number } {
+  let queries = 0;
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => { queries += 1; return args.result; },
+  };
+  return { db: db.withPlugin(plugin), count: () => queries };
 }

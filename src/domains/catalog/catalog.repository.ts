@@ -1,7 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { ProductsTable, Tx } from '../../db/schema.js';
-import type { PointOfSale } from '../partners/index.js';
-import { sellableBy, type OptionKind, type Product, type ProductStatus, type Publisher, type SellableProduct, type SerialSource } from './product.js';
+import type { OptionKind, Product, ProductStatus, Publisher, SerialSource } from './product.js';
+
+const CATALOG_VERSION_KEY = 'catalog.version';
+
+/** The catalog's version: changes with every transaction that changes products, publishers or categories. */
+export async function findCatalogVersion(tx: Tx): Promise<string> {
+  const row = await tx.selectFrom('settings').select('value').where('key', '=', CATALOG_VERSION_KEY).executeTakeFirst();
+  return row?.value ?? '';
+}
+
+/** Marks the catalog changed (in the changing transaction): every process's cached products are then reloaded. */
+export async function bumpCatalogVersion(tx: Tx): Promise<void> {
+  await tx.insertInto('settings').values({ key: CATALOG_VERSION_KEY, value: randomUUID() })
+    .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+    .execute();
+}
 
 /** The catalog's master language: labels and texts fall back to it. */
 export async function getMasterLanguage(tx: Tx): Promise<string> {
@@ -134,26 +149,6 @@ export async function findPosSalePrices(tx: Tx, posId: number, refs: readonly nu
   if (refs.length === 0) return new Map();
   const rows = await tx.selectFrom('pos_prices').select(['product_ref', 'sale_minor']).where('pos_id', '=', posId).where('product_ref', 'in', refs).execute();
   return new Map(rows.map((r) => [r.product_ref, r.sale_minor]));
-}
-
-/**
- * The products of `refs` that this POS sells, with its prices; a ref the POS does not sell (outside
- * its list, not priced in its currency, end of life, unknown) is absent, exactly like an unknown one.
- */
-export async function findSellable(tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, SellableProduct>> {
-  const products = await findProducts(tx, refs);
-  if (products.size === 0) return new Map();
-  const [publishers, parents, overrides] = await Promise.all([
-    findPublishers(tx, [...products.values()].map((p) => p.publisherId)),
-    categoryParents(tx),
-    findPosSalePrices(tx, pos.id, [...products.keys()]),
-  ]);
-  const out = new Map<number, SellableProduct>();
-  for (const product of products.values()) {
-    const sellable = sellableBy(pos, product, publishers.get(product.publisherId)!, overrides.get(product.ref), parents);
-    if (sellable) out.set(product.ref, sellable);
-  }
-  return out;
 }
 
 export type CategoryLabel = { id: number; label: string; subcategories: { id: number; label: string }[] };

@@ -9,7 +9,7 @@ import {
   findOptionKinds, findSetting, insertProduct, listCategoryRecords, listOperatingSystemRecords, listPublisherRecords,
   saveCategory, saveOperatingSystem, savePublisher, saveSetting, updateProduct,
 } from './catalog-import.repository.js';
-import { findProducts, getMasterLanguage } from './catalog.repository.js';
+import { bumpCatalogVersion, findProducts, getMasterLanguage } from './catalog.repository.js';
 import { CatalogFileRefused } from './catalog.errors.js';
 import type { Product } from './product.js';
 import { digestFile, fileStore, storePathOf, type FileDigest } from './file-store.js';
@@ -173,25 +173,30 @@ export function catalogService({ clock, fileStoreDir }: CatalogDeps) {
       }
 
       const now = clock.now();
+      let lookupWrites = 0;
       if (checked.masterLanguage !== null && (await findSetting(tx, MASTER_LANGUAGE_KEY)) !== checked.masterLanguage) {
+        lookupWrites += 1;
         await saveSetting(tx, MASTER_LANGUAGE_KEY, checked.masterLanguage);
         await recordAudit(tx, now, { actor, action: 'setting.changed', subject: `setting:${MASTER_LANGUAGE_KEY}`, detail: { value: checked.masterLanguage } });
       }
       for (const publisher of checked.publishers) {
         const stored = storedPublishers.get(publisher.id);
         if (stored && canonicalJson(stored) === canonicalJson(publisher)) continue;
+        lookupWrites += 1;
         await savePublisher(tx, publisher, stored !== undefined, now.toISOString());
         await recordAudit(tx, now, { actor, action: stored ? 'publisher.updated' : 'publisher.created', subject: `publisher:${publisher.id}`, detail: { ...publisher } });
       }
       for (const category of checked.categories) {
         const stored = storedCategories.get(category.id);
         if (stored && canonicalJson(stored) === canonicalJson(category)) continue;
+        lookupWrites += 1;
         await saveCategory(tx, category, stored !== undefined);
         await recordAudit(tx, now, { actor, action: stored ? 'category.updated' : 'category.created', subject: `category:${category.id}`, detail: { ...category } });
       }
       for (const os of checked.operatingSystems) {
         const stored = storedSystems.get(os.id);
         if (stored && stored.label === os.label) continue;
+        lookupWrites += 1;
         await saveOperatingSystem(tx, os, stored !== undefined);
         await recordAudit(tx, now, { actor, action: stored ? 'os.updated' : 'os.created', subject: `os:${os.id}`, detail: { ...os } });
       }
@@ -202,6 +207,7 @@ export function catalogService({ clock, fileStoreDir }: CatalogDeps) {
         const product = stored.get(record.ref);
         await saveProduct(tx, record, product && { record: recordOf(product), fileIds: product.files.map((f) => f.id) }, actor, summary);
       }
+      if (lookupWrites + summary.inserted + summary.updated > 0) await bumpCatalogVersion(tx);
       await recordAudit(tx, now, { actor, action: 'catalog.imported', subject: 'catalog', detail: { source: 'catalog file', inserted: summary.inserted, updated: summary.updated, unchanged: summary.unchanged } });
       return summary;
     },
@@ -238,6 +244,8 @@ export function catalogService({ clock, fileStoreDir }: CatalogDeps) {
           else patches.push({ line: row.line, patch });
         }
         await db.transaction().execute(async (tx) => {
+          const writesBefore = summary.inserted + summary.updated;
+          let lookupWrites = 0;
           const stored = await storedProducts(tx, patches.map((p) => p.patch.ref));
           const current = new Map([...stored].map(([ref, product]) => [ref, { record: recordOf(product), fileIds: product.files.map((f) => f.id) }]));
           for (const { line, patch } of patches) {
@@ -256,10 +264,13 @@ export function catalogService({ clock, fileStoreDir }: CatalogDeps) {
               summary.rejected.push({ line, reason: next.reason });
               continue;
             }
+            const { publishers, categories, operatingSystems } = resolved.changes;
+            lookupWrites += publishers.length + categories.length + operatingSystems.length;
             await saveLookupChanges(tx, lookup, resolved.changes, actor);
             await saveProduct(tx, next, before, actor, summary);
             current.set(next.ref, { record: next, fileIds: before?.fileIds ?? [] });
           }
+          if (lookupWrites + summary.inserted + summary.updated > writesBefore) await bumpCatalogVersion(tx);
         });
         rows += batch.length;
         options.onProgress?.({ rows, bytes: csv.bytesRead() });

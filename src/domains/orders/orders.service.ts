@@ -5,7 +5,7 @@ import { Refusal } from '../../shared/errors.js';
 import type { Keyring } from '../../shared/keyring.js';
 import { toMinor } from '../../shared/money.js';
 import { recordAudit } from '../audit/index.js';
-import { findProducts, findSellable, type Product } from '../catalog/index.js';
+import type { CatalogReader, Product } from '../catalog/index.js';
 import { fileUrl, metalinkUrl } from '../downloads/index.js';
 import { raiseEvent } from '../events/index.js';
 import type { Caller } from '../partners/index.js';
@@ -40,6 +40,7 @@ export type OrdersDeps = {
   keyring: Keyring;
   clock: Clock;
   stock: StockService;
+  catalog: CatalogReader;
   publicUrl: string;
   downloadWindowDays: number;
   hooks: OrderPlacementHooks;
@@ -74,7 +75,7 @@ export type RenewalOrderDraft = {
 };
 
 /** Orders of the partner API: placing them atomically, reading them back. */
-export function ordersService({ keyring, clock, stock, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
+export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   /** Serials of `count` units, `perUnit` each: claimed from the pool or generated, in unit order. */
   async function serialsFor(tx: Tx, product: Product, units: number): Promise<{ id: number }[][]> {
     const perUnit = product.delivery.serialsPerUnit;
@@ -110,7 +111,7 @@ export function ordersService({ keyring, clock, stock, publicUrl, downloadWindow
 
   async function view(tx: Tx, order: OrderRow): Promise<OrderView> {
     const { lines, items, grants } = await loadOrderParts(tx, order.order_number);
-    const products = await findProducts(tx, lines.map((l) => l.product_ref));
+    const products = await catalog.findProducts(tx, lines.map((l) => l.product_ref));
     const serialSource = (item: (typeof items)[number]) => item.serials_of_line_item_id ?? item.id;
     const serials = await stock.revealKeys(tx, items.map(serialSource));
     const customer = JSON.parse(order.customer) as { email: string };
@@ -152,7 +153,7 @@ export function ordersService({ keyring, clock, stock, publicUrl, downloadWindow
       if (existing !== undefined) throw new Refusal(1010, { orderNumber: existing });
       const now = clock.now();
       const today = now.toISOString().slice(0, 10);
-      const products = await findSellable(tx, caller.pos, input.lines.map((l) => l.productRef));
+      const products = await catalog.findSellable(tx, caller.pos, input.lines.map((l) => l.productRef));
       const refused = referenceRefusal(input, caller.pos, products, today);
       if (refused !== undefined) throw new Refusal(refused);
 

@@ -96,6 +96,29 @@ export async function findPosBySecretDigest(tx: Tx, digest: string, now: Date): 
   };
 }
 
+/**
+ * What a Connect call's credentials stand for, in one query: whether the client secret of its JWT is
+ * still valid (undefined when not), and the POS (with its partner) of the POS secret's digest, if any.
+ */
+export async function findCallCredentials(tx: Tx, clientSecretId: number, posDigest: string, now: Date): Promise<{ caller: { pos: PointOfSale; partner: Partner } | undefined } | undefined> {
+  const at = now.toISOString();
+  const row = await tx.selectFrom('client_secrets as c')
+    .leftJoin('pos_secrets as s', (join) => join
+      .on('s.digest', '=', posDigest)
+      .on((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', at)])))
+    .leftJoin('points_of_sale as p', 'p.id', 's.pos_id')
+    .leftJoin('partners as r', 'r.id', 'p.partner_id')
+    .selectAll('p')
+    .select(['r.name as partner_name', 'r.realm_name', 'r.suspended as partner_suspended', 'r.webhook_url'])
+    .where('c.id', '=', clientSecretId)
+    .where((eb) => eb.or([eb('c.expires_at', 'is', null), eb('c.expires_at', '>', at)]))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.id === null || row.partner_name === null) return { caller: undefined };
+  const pos = toPointOfSale(row as Selectable<PointsOfSaleTable>);
+  return { caller: { pos, partner: { id: pos.partnerId, name: row.partner_name, realmName: row.realm_name!, suspended: row.partner_suspended === 1, webhookUrl: row.webhook_url } } };
+}
+
 /** Ends the overlap of every current secret of an owner: they stay valid until `until` (now = at once). */
 export async function expireCurrentSecrets(tx: Tx, table: 'client_secrets' | 'pos_secrets', owner: number, until: Date): Promise<void> {
   const ownerColumn = table === 'client_secrets' ? 'partner_id' : 'pos_id';

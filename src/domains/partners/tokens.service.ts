@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Tx } from '../../db/schema.js';
 import type { Clock } from '../../shared/clock.js';
@@ -5,7 +6,7 @@ import { AccessRefusal, InvalidToken } from '../../shared/errors.js';
 import { generateSecret, generateUuid } from '../../shared/ids.js';
 import type { Keyring } from '../../shared/keyring.js';
 import { isIpAllowed, type Partner, type PointOfSale } from './partner.js';
-import { findPartnerByRealm, findPosBySecretDigest, findValidClientSecret, isClientSecretValid } from './partners.repository.js';
+import { findCallCredentials, findPartnerByRealm, findPosBySecretDigest, findValidClientSecret, isClientSecretValid } from './partners.repository.js';
 
 export const ACCESS_TOKEN_SECONDS = 300;
 export const REFRESH_TOKEN_SECONDS = 1800;
@@ -39,6 +40,8 @@ export type Caller = { partner: Partner; pos: PointOfSale };
 
 /** The token service (Keycloak-like, as Nexway's) and the credential checks of every Connect call. */
 export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clock }) {
+  // Imported once: jose would import raw key bytes again at every signature and verification.
+  const jwtKey = createSecretKey(keyring.jwtKey);
   async function signAccess(claims: AccessClaims): Promise<string> {
     const now = Math.floor(clock.now().getTime() / 1000);
     return new SignJWT({ csid: claims.clientSecretId, sid: claims.sessionId, typ: 'Bearer' })
@@ -46,7 +49,7 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
       .setSubject(String(claims.partnerId))
       .setIssuedAt(now)
       .setExpirationTime(now + ACCESS_TOKEN_SECONDS)
-      .sign(keyring.jwtKey);
+      .sign(jwtKey);
   }
 
   async function grant(tx: Tx, claims: AccessClaims): Promise<TokenGrant> {
@@ -96,7 +99,7 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
     async verifyAccessToken(token: string | undefined): Promise<AccessClaims> {
       if (!token) throw new InvalidToken();
       try {
-        const { payload } = await jwtVerify(token, keyring.jwtKey, { algorithms: ['HS256'], currentDate: clock.now() });
+        const { payload } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'], currentDate: clock.now() });
         const partnerId = Number(payload.sub);
         if (!Number.isInteger(partnerId) || typeof payload.csid !== 'number' || typeof payload.sid !== 'string') throw new InvalidToken();
         return { partnerId, clientSecretId: payload.csid, sessionId: payload.sid };
@@ -116,9 +119,13 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
      */
     async authenticateCall(tx: Tx, claims: AccessClaims, posSecret: string | undefined, callerIp: string): Promise<Caller> {
       const now = clock.now();
-      if (!(await isClientSecretValid(tx, claims.clientSecretId, now))) throw new InvalidToken();
-      if (posSecret === undefined || posSecret === '') throw new AccessRefusal(70);
-      const found = await findPosBySecretDigest(tx, keyring.digest(posSecret), now);
+      if (posSecret === undefined || posSecret === '') {
+        if (!(await isClientSecretValid(tx, claims.clientSecretId, now))) throw new InvalidToken();
+        throw new AccessRefusal(70);
+      }
+      const credentials = await findCallCredentials(tx, claims.clientSecretId, keyring.digest(posSecret), now);
+      if (!credentials) throw new InvalidToken();
+      const found = credentials.caller;
       if (!found || found.partner.id !== claims.partnerId || found.partner.suspended || found.pos.suspended) throw new AccessRefusal(71);
       if (!isIpAllowed(found.pos.ipAllowList, callerIp)) throw new AccessRefusal(72);
       return found;

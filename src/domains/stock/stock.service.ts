@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Tx } from '../../db/schema.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Keyring } from '../../shared/keyring.js';
-import { findSellable, hasUnlimitedStock, type Product } from '../catalog/index.js';
+import { hasUnlimitedStock, type CatalogReader, type Product } from '../catalog/index.js';
 import type { PointOfSale } from '../partners/index.js';
 import { importKeysWith } from './keys-import.service.js';
 import { productStockStatus, serialFromPattern, statusCountCap, unitsOf, type StockStatus } from './stock.js';
@@ -27,8 +27,8 @@ export async function availableUnits(tx: Tx, refs: readonly number[]): Promise<M
  * number of refs (up to 100) and whatever the size of their pools. Refs the POS does not sell (unknown, outside its list, not priced in its currency,
  * end of life) are absent, so they answer exactly like unknown ones.
  */
-export async function stockStatuses(tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
-  const sellable = await findSellable(tx, pos, refs);
+export async function stockStatuses(catalog: CatalogReader, tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
+  const sellable = await catalog.findSellable(tx, pos, refs);
   const pooled = [...sellable.values()].filter((p) => !hasUnlimitedStock(p));
   // Counting past the threshold cannot change the status, so a large pool costs no more than a small one.
   const free = await countFreeKeysUpTo(tx, new Map(pooled.map((p) => [p.ref, statusCountCap(p.delivery)])));

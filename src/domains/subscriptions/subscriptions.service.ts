@@ -4,7 +4,7 @@ import type { Clock } from '../../shared/clock.js';
 import { Refusal } from '../../shared/errors.js';
 import { fromMinor } from '../../shared/money.js';
 import { recordAudit } from '../audit/index.js';
-import { findProducts, type Product } from '../catalog/index.js';
+import type { CatalogReader, Product } from '../catalog/index.js';
 import { raiseEvent } from '../events/index.js';
 import { isPossibleOrderNumber, type OrdersService, type PlacedOrder } from '../orders/index.js';
 import type { Caller } from '../partners/index.js';
@@ -18,6 +18,7 @@ import {
 export type SubscriptionsDeps = {
   clock: Clock;
   orders: Pick<OrdersService, 'placeRenewalOrder' | 'findOrderNumber'>;
+  catalog: CatalogReader;
   graceDays: number;
   /** PostgreSQL: workers claim rows with FOR UPDATE SKIP LOCKED. */
   rowLocks: boolean;
@@ -55,7 +56,7 @@ export function wireDateTime(iso: string): string {
 class RenewalUnavailable extends Error {}
 
 /** Subscriptions: started by orders, renewed exactly once per term by the worker or the partner, cancelled, expired. */
-export function subscriptionsService({ clock, orders, graceDays, rowLocks }: SubscriptionsDeps) {
+export function subscriptionsService({ clock, orders, catalog, graceDays, rowLocks }: SubscriptionsDeps) {
   async function setStatus(tx: Tx, row: SubscriptionRow, to: SubscriptionStatus, changes: Partial<SubscriptionRow> = {}): Promise<void> {
     assertTransition(row.status as SubscriptionStatus, to);
     await tx.updateTable('subscriptions').set({ ...changes, status: to, updated_at: clock.now().toISOString() })
@@ -77,7 +78,7 @@ export function subscriptionsService({ clock, orders, graceDays, rowLocks }: Sub
   async function renewTerm(tx: Tx, row: SubscriptionRow): Promise<RenewalAnswer> {
     const now = clock.now();
     const generation = row.generation + 1;
-    const product = (await findProducts(tx, [row.product_ref])).get(row.product_ref);
+    const product = (await catalog.findProducts(tx, [row.product_ref])).get(row.product_ref);
     const price = product?.prices.find((p) => p.currency === row.currency);
     const endUserMinor = renewalMinor(product, row.currency);
     if (!product || !price || endUserMinor === undefined) throw new RenewalUnavailable();
@@ -180,7 +181,7 @@ export function subscriptionsService({ clock, orders, graceDays, rowLocks }: Sub
       if (!row) throw new Refusal(1010);
       const status = row.status as SubscriptionStatus;
       const over = status === 'EXPIRED' || status === 'TERMINATED';
-      const product = over ? undefined : (await findProducts(tx, [row.product_ref])).get(row.product_ref);
+      const product = over ? undefined : (await catalog.findProducts(tx, [row.product_ref])).get(row.product_ref);
       const amount = renewalMinor(product, row.currency);
       return {
         partnerOrderNumber: row.partner_order_number,

@@ -64,7 +64,7 @@ export async function offersRoutes(server: FastifyInstance, { app }: { app: App 
     refusedShape: () => ({ productsReturn: [] }),
     handler: async (request, caller) => {
       const basket = readCrossUpSell(request.body as Record<string, unknown>);
-      const offers = await proposeForBasket(app.db, caller.pos, basket);
+      const offers = await proposeForBasket(app.catalogReader, app.readDb, caller.pos, basket);
       // The language is answered in the case the partner sent it: "EN" stays "EN", "En" stays "En";
       // a fallback language takes upper case when the partner wrote upper case.
       const upper = basket.asSent === basket.asSent.toUpperCase();

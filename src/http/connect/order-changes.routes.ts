@@ -89,7 +89,7 @@ export async function orderChangesRoutes(server: FastifyInstance, { app }: { app
     refusedShape: (request) => ({ partnerOrderNumber: sentOrderNumber(request.body), orderNumber: null, newDownloadEndDate: null }),
     handler: async (request, caller) => {
       const input = readCancelRequest(request.body as Record<string, unknown>);
-      const cancelled = await app.db.transaction().execute((tx) => app.orderChanges.cancelOrder(tx, caller, input));
+      const cancelled = await app.units.run((tx) => app.orderChanges.cancelOrder(tx, caller, input));
       return { partnerOrderNumber: cancelled.partnerOrderNumber, orderNumber: cancelled.orderNumber, newDownloadEndDate: cancelled.downloadEndsOn };
     },
   });
@@ -104,7 +104,7 @@ export async function orderChangesRoutes(server: FastifyInstance, { app }: { app
     refusedShape: (request) => ({ partnerOrderNumber: sentOrderNumber(request.body), newDownloadEndDate: null }),
     handler: async (request, caller) => {
       const input = readDownloadTimeRequest(request.body as Record<string, unknown>);
-      const changed = await app.db.transaction().execute((tx) => app.orderChanges.updateDownloadTime(tx, caller, input));
+      const changed = await app.units.run((tx) => app.orderChanges.updateDownloadTime(tx, caller, input));
       return { partnerOrderNumber: changed.partnerOrderNumber, newDownloadEndDate: changed.downloadEndsOn };
     },
   });

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { findProducts } from '../../domains/catalog/index.js';
 import { isPhysical, type OrderView } from '../../domains/orders/index.js';
 import { Refusal } from '../../shared/errors.js';
 import { readId, sentOrderNumber } from './fields.js';
@@ -41,7 +40,7 @@ async function physicalRefs(app: App, body: Record<string, unknown>): Promise<Se
     const ref = readId(isPlainObject(line) ? line.productRef : undefined);
     return ref.kind === 'ok' ? [ref.value] : [];
   });
-  const products = await findProducts(app.db, refs.slice(0, 50));
+  const products = await app.catalogReader.findProducts(app.readDb, refs.slice(0, 50));
   return new Set([...products.values()].filter(isPhysical).map((p) => p.ref));
 }
 
@@ -65,7 +64,7 @@ export async function ordersRoutes(server: FastifyInstance, { app }: { app: App 
       const physical = await physicalRefs(app, body);
       const input = readOrderRequest(body, { needsDelivery: (ref) => physical.has(ref) });
       try {
-        return orderAnswer(await app.db.transaction().execute((tx) => app.orders.placeOrder(tx, caller, input)));
+        return orderAnswer(await app.units.run((tx) => app.orders.placeOrder(tx, caller, input)));
       } catch (error) {
         // Two identical partnerOrderNumbers raced: the loser answers 1010 with the winner's number.
         if (!isUniqueViolation(error)) throw error;

@@ -61,7 +61,7 @@ export async function stockRoutes(server: FastifyInstance, { app }: { app: App }
       if (sent.length > MAX_STOCK_REFS) throw new Refusal(101);
       const refs = sent.map((value) => readId(value));
       const valid = refs.flatMap((read) => (read.kind === 'ok' ? [read.value] : []));
-      const statuses = await stockStatuses(app.db, caller.pos, valid);
+      const statuses = await stockStatuses(app.catalogReader, app.readDb, caller.pos, valid);
       const productStatus = refs.map((read, i) => {
         if (read.kind !== 'ok') return entry(echoable(sent[i]), null, 101);
         const status = statuses.get(read.value);

@@ -100,7 +100,7 @@ export async function subscriptionsRoutes(server: FastifyInstance, { app }: { ap
     refusedShape: (request) => ({ ...echo(request), orderNumber: null }),
     handler: async (request, caller) => {
       const ref = readSubscriptionRef(request.body as Record<string, unknown>);
-      const { orderNumber } = await app.db.transaction().execute((tx) => app.subscriptions.cancelSubscription(tx, caller, ref.partnerOrderNumber, ref.subscriptionId));
+      const { orderNumber } = await app.units.run((tx) => app.subscriptions.cancelSubscription(tx, caller, ref.partnerOrderNumber, ref.subscriptionId));
       return { ...ref, orderNumber };
     },
   });
@@ -116,7 +116,7 @@ export async function subscriptionsRoutes(server: FastifyInstance, { app }: { ap
     handler: async (request, caller) => {
       const ref = readSubscriptionRef(request.body as Record<string, unknown>);
       try {
-        return await app.db.transaction().execute((tx) => app.subscriptions.renewByPartner(tx, caller, ref.partnerOrderNumber, ref.subscriptionId));
+        return await app.units.run((tx) => app.subscriptions.renewByPartner(tx, caller, ref.partnerOrderNumber, ref.subscriptionId));
       } catch (error) {
         // The worker or another call renewed this term at the same moment.
         if (isUniqueViolation(error)) throw new Refusal(1013);
