@@ -8,6 +8,7 @@ import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json }
 import { givenKeys, givenProduct, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
 import { bumpCatalogVersion } from '../../src/domains/catalog/index.js';
+import { transactionPerUnit } from '../../src/db/units-of-work.js';
 
 // Subscription lifecycles told as stories through the renewal worker (runDue) and the fixed clock
 // (rules.md §Subscriptions, §Orders "Cancellation"; connect-api.md §7). Each test gets its own
@@ -33,7 +34,7 @@ const wire = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 /** Runs the renewal worker once at `iso`. */
 async function runDueAt(iso: string) {
   t.clock.set(iso);
-  return t.app.subscriptions.runDue(t.app.db);
+  return t.app.subscriptions.runDue(t.app.units, t.app.db);
 }
 
 const NOTHING = { renewed: 0, failed: 0, expired: 0 };
@@ -354,7 +355,7 @@ describe('a partner renewal racing the worker', () => {
       await givenKeys(t.app, ref, 2);
       expect(await renew(placed.pon, id)).toMatchObject({ generation: 1, responseCode: 0 });
     });
-    expect(await t.app.subscriptions.runDue(worker)).toEqual(NOTHING);
+    expect(await t.app.subscriptions.runDue(transactionPerUnit(worker), worker)).toEqual(NOTHING);
 
     expect(await status(placed.pon, id)).toMatchObject({ technicalStatus: 'ACTIVE', generation: 1, expiration_datetime: '2028-05-31T10:00:00Z' });
     expect(await runDueAt(at(EXPIRY, 6 * HOUR))).toEqual(NOTHING);

@@ -1,5 +1,6 @@
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
+import type { UnitsOfWork } from '../../db/units-of-work.js';
 import type { Clock } from '../../shared/clock.js';
 import { Refusal } from '../../shared/errors.js';
 import { fromMinor } from '../../shared/money.js';
@@ -56,6 +57,9 @@ export function wireDateTime(iso: string): string {
 class RenewalUnavailable extends Error {}
 
 /** Subscriptions: started by orders, renewed exactly once per term by the worker or the partner, cancelled, expired. */
+/** Subscriptions the worker handles at once. */
+const WORK_IN_FLIGHT = 64;
+
 export function subscriptionsService({ clock, orders, catalog, graceDays, rowLocks }: SubscriptionsDeps) {
   async function setStatus(tx: Tx, row: SubscriptionRow, to: SubscriptionStatus, changes: Partial<SubscriptionRow> = {}): Promise<void> {
     assertTransition(row.status as SubscriptionStatus, to);
@@ -130,10 +134,10 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
     return (row.status === 'ACTIVE' && row.expiration_at <= now) || (row.status === 'RENEWAL_FAILED' && row.next_attempt_at !== null && row.next_attempt_at <= now);
   }
 
-  /** The worker's work on one subscription, in its own transaction; what it did, or undefined. */
-  async function workOn(db: Db, subscriptionId: number): Promise<keyof RenewalRun | undefined> {
+  /** The worker's work on one subscription, as its own unit of work; what it did, or undefined. */
+  async function workOn(units: UnitsOfWork, subscriptionId: number): Promise<keyof RenewalRun | undefined> {
     try {
-      return await db.transaction().execute(async (tx) => {
+      return await units.run(async (tx) => {
         const row = await claimForWorker(tx, subscriptionId, rowLocks);
         const now = clock.now().toISOString();
         if (!row) return undefined;
@@ -147,8 +151,8 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
       // Another worker or a partner's call renewed this term first: nothing left to do here.
       if (isUniqueViolation(error)) return undefined;
       if (!(error instanceof RenewalUnavailable)) throw error;
-      // The renewal rolled back whole; record the failure in a transaction of its own.
-      return db.transaction().execute(async (tx) => {
+      // The renewal rolled back whole; record the failure in a unit of its own.
+      return units.run(async (tx) => {
         const row = await claimForWorker(tx, subscriptionId, rowLocks);
         // Between the two transactions a partner's call may have renewed or cancelled it: only a term still due fails.
         if (!row || !isRenewalDue(row, clock.now().toISOString())) return undefined;
@@ -239,16 +243,19 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
       }
     },
 
-    /** The worker's job: every due renewal, retry and expiry at the clock's now, each in its own transaction. */
-    async runDue(db: Db): Promise<RenewalRun> {
+    /**
+     * The worker's job: every due renewal, retry and expiry at the clock's now, each its own unit of
+     * work; up to WORK_IN_FLIGHT at a time, so they share commits on SQLite and connections on PostgreSQL.
+     */
+    async runDue(units: UnitsOfWork, db: Db): Promise<RenewalRun> {
       const run: RenewalRun = { renewed: 0, failed: 0, expired: 0 };
       let afterId = 0;
       for (;;) {
         const ids = await dueSubscriptionIds(db, clock.now().toISOString(), afterId, 500);
         if (ids.length === 0) return run;
-        for (const id of ids) {
-          const outcome = await workOn(db, id);
-          if (outcome) run[outcome] += 1;
+        for (let i = 0; i < ids.length; i += WORK_IN_FLIGHT) {
+          const outcomes = await Promise.all(ids.slice(i, i + WORK_IN_FLIGHT).map((id) => workOn(units, id)));
+          for (const outcome of outcomes) if (outcome) run[outcome] += 1;
         }
         afterId = ids.at(-1)!;
       }
