@@ -61,7 +61,6 @@ export function groupCommit(db: Db, options: { maxBatch: number; onBatch?(size: 
   }
 
   async function drain(): Promise<void> {
-    running = true;
     try {
       while (queue.length > 0) {
         const batch = queue.splice(0, options.maxBatch);
@@ -91,7 +90,10 @@ export function groupCommit(db: Db, options: { maxBatch: number; onBatch?(size: 
     run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        if (!running) void drain();
+        if (running) return;
+        running = true;
+        // Start on the next turn of the event loop: requests whose bytes arrived in this turn join the batch.
+        setImmediate(() => void drain());
       });
     },
     counts: () => ({ units, commits }),
