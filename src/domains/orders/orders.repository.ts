@@ -46,11 +46,13 @@ export async function insertLineItem(tx: Tx, row: Insertable<LineItemsTable>): P
   return (await tx.insertInto('line_items').values(row).returning('id').executeTakeFirstOrThrow()).id;
 }
 
-export async function insertDownloadGrants(tx: Tx, orderNumber: number, orderLineId: number, fileIds: readonly number[]): Promise<void> {
-  if (fileIds.length === 0) return;
-  await tx.insertInto('download_grants')
+export async function insertDownloadGrants(tx: Tx, orderNumber: number, orderLineId: number, fileIds: readonly number[]): Promise<Map<number, number>> {
+  if (fileIds.length === 0) return new Map();
+  const rows = await tx.insertInto('download_grants')
     .values(fileIds.map((id) => ({ order_number: orderNumber, order_line_id: orderLineId, product_file_id: id, start_count: 0, complete_count: 0 })))
+    .returning(['id', 'product_file_id'])
     .execute();
+  return new Map(rows.map((r) => [r.product_file_id, r.id]));
 }
 
 /** Everything of an order its answer shows, in a fixed number of queries. */

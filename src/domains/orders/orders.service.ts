@@ -9,12 +9,27 @@ import type { CatalogReader, Product } from '../catalog/index.js';
 import { fileUrl, metalinkUrl } from '../downloads/index.js';
 import { raiseEvent } from '../events/index.js';
 import type { Caller } from '../partners/index.js';
-import type { StockService } from '../stock/index.js';
+import type { ClaimedKey, StockService } from '../stock/index.js';
 import { downloadEndDate, fillRemark, isPhysical, type OrderLineView, type OrderView } from './order.js';
 import { referenceRefusal, vatFlagsOf } from './order-checks.js';
 import type { PlaceOrderInput } from './order-input.js';
 import { findOrder, findOrderNumber, insertDownloadGrants, insertLineItem, insertOrder, insertOrderLine, loadOrderParts, type OrderRow } from './orders.repository.js';
 
+
+/** What an order's answer is made of: its lines, units, download grants, serials and products. */
+type ViewParts = {
+  lines: { id: number; product_ref: number; end_user_email: string | null }[];
+  items: { id: number; order_line_id: number; subscription_id: number | null; serials_of_line_item_id: number | null }[];
+  grants: { id: number; order_line_id: number; label: string; type: string; file_group: string; size_bytes: number }[];
+  /** Plain serials per line item whose serials the answer shows. */
+  serials: Map<number, string[]>;
+  products: Map<number, Product>;
+};
+
+type OrderViewRow = Pick<OrderRow, 'order_number' | 'partner_order_number' | 'status' | 'download_ends_on' | 'customer'>;
+
+/** A renewal unit that keeps its serial shows the serials of the unit that first delivered it. */
+const serialSource = (item: ViewParts['items'][number]): number => item.serials_of_line_item_id ?? item.id;
 
 /** A unit an order placed: what other domains (subscriptions) start from it. */
 export type PlacedUnit = { lineItemId: number; product: Product };
@@ -34,7 +49,10 @@ export type PlacedOrder = {
  * What other domains add to placing an order, wired by the composition root (orders do not import
  * them): subscriptions start here, in the order's transaction.
  */
-export type OrderPlacementHooks = { orderPlaced(tx: Tx, order: PlacedOrder): Promise<void> };
+export type OrderPlacementHooks = {
+  /** Returns the subscription started per line item, for the order's answer. */
+  orderPlaced(tx: Tx, order: PlacedOrder): Promise<ReadonlyMap<number, number>>;
+};
 
 export type OrdersDeps = {
   keyring: Keyring;
@@ -77,7 +95,7 @@ export type RenewalOrderDraft = {
 /** Orders of the partner API: placing them atomically, reading them back. */
 export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   /** Serials of `count` units, `perUnit` each: claimed from the pool or generated, in unit order. */
-  async function serialsFor(tx: Tx, product: Product, units: number): Promise<{ id: number }[][]> {
+  async function serialsFor(tx: Tx, product: Product, units: number): Promise<ClaimedKey[][]> {
     const perUnit = product.delivery.serialsPerUnit;
     if (perUnit === 0 || product.delivery.serialSource === 'none') return Array.from({ length: units }, () => []);
     const keys = product.delivery.serialSource === 'generated'
@@ -86,19 +104,31 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
     return Array.from({ length: units }, (_, unit) => keys.slice(unit * perUnit, (unit + 1) * perUnit));
   }
 
-  /** Writes lines, their units (serials claimed, generated or kept), download grants and shipments. */
-  async function writeLines(tx: Tx, orderNumber: number, drafts: readonly LineDraft[], deliveryAddress: unknown, now: Date): Promise<PlacedUnit[]> {
+  /**
+   * Writes lines, their units (serials claimed, generated or kept), download grants and shipments;
+   * returns the units placed and what the order's answer shows of them.
+   */
+  async function writeLines(tx: Tx, orderNumber: number, drafts: readonly LineDraft[], deliveryAddress: unknown, now: Date): Promise<{ placed: PlacedUnit[]; parts: ViewParts }> {
     const placed: PlacedUnit[] = [];
+    const parts: ViewParts = { lines: [], items: [], grants: [], serials: new Map(), products: new Map() };
     for (const [position, draft] of drafts.entries()) {
       const { product, quantity } = draft;
       const lineId = await insertOrderLine(tx, { order_number: orderNumber, position, product_ref: product.ref, quantity, retailer_unit_minor: product.retailerMinor, ...draft.columns });
+      parts.lines.push({ id: lineId, product_ref: product.ref, end_user_email: draft.columns.end_user_email ?? null });
+      parts.products.set(product.ref, product);
       const units = draft.serialsOf === undefined ? await serialsFor(tx, product, quantity) : Array.from({ length: quantity }, () => []);
       for (const [unit, keys] of units.entries()) {
         const lineItemId = await insertLineItem(tx, { order_line_id: lineId, position: unit, subscription_id: draft.subscriptionId ?? null, serials_of_line_item_id: draft.serialsOf ?? null });
         if (keys.length > 0) await stock.attachKeys(tx, keys.map((k) => k.id), lineItemId);
         placed.push({ lineItemId, product });
+        parts.items.push({ id: lineItemId, order_line_id: lineId, subscription_id: draft.subscriptionId ?? null, serials_of_line_item_id: draft.serialsOf ?? null });
+        // In key order, as revealKeys reads them back.
+        parts.serials.set(lineItemId, [...keys].sort((a, b) => a.id - b.id).map((k) => k.key));
       }
-      await insertDownloadGrants(tx, orderNumber, lineId, product.files.map((f) => f.id));
+      const grantIds = await insertDownloadGrants(tx, orderNumber, lineId, product.files.map((f) => f.id));
+      for (const file of product.files) {
+        parts.grants.push({ id: grantIds.get(file.id)!, order_line_id: lineId, label: file.label, type: file.type, file_group: file.group, size_bytes: file.sizeBytes });
+      }
       if (isPhysical(product)) {
         await tx.insertInto('shipments').values({
           order_number: orderNumber, order_line_id: lineId, product_ref: product.ref, quantity,
@@ -106,14 +136,19 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         }).execute();
       }
     }
-    return placed;
+    return { placed, parts };
   }
 
-  async function view(tx: Tx, order: OrderRow): Promise<OrderView> {
+  /** An order as answered, read back from the database (getOrderData). */
+  async function view(tx: Tx, order: OrderViewRow): Promise<OrderView> {
     const { lines, items, grants } = await loadOrderParts(tx, order.order_number);
     const products = await catalog.findProducts(tx, lines.map((l) => l.product_ref));
-    const serialSource = (item: (typeof items)[number]) => item.serials_of_line_item_id ?? item.id;
     const serials = await stock.revealKeys(tx, items.map(serialSource));
+    return viewOf(order, { lines, items, grants, serials, products });
+  }
+
+  /** An order as answered, from its parts. */
+  function viewOf(order: OrderViewRow, { lines, items, grants, serials, products }: ViewParts): OrderView {
     const customer = JSON.parse(order.customer) as { email: string };
     const cancelled = order.status === 'cancelled';
     const lineViews: OrderLineView[] = lines.map((line) => {
@@ -161,6 +196,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         const option = products.get(line.productRef)!.option;
         return option?.kind === 'download_extension' && option.duration ? Array<string>(line.quantity).fill(option.duration) : [];
       });
+      const downloadEndsOn = downloadEndDate(now, downloadWindowDays, extensions);
       const orderNumber = await insertOrder(tx, {
         partner_id: caller.partner.id,
         pos_id: caller.pos.id,
@@ -175,7 +211,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         payment: input.payment && JSON.stringify(input.payment),
         discounts: JSON.stringify(input.discounts),
         metadata: JSON.stringify(input.metadata),
-        download_ends_on: downloadEndDate(now, downloadWindowDays, extensions),
+        download_ends_on: downloadEndsOn,
         status: 'active',
         cancelled_at: null,
         cancel_reason: null,
@@ -198,7 +234,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
           },
         };
       });
-      const units = await writeLines(tx, orderNumber, drafts, input.customer.locationDelivery ?? input.customer.locationInvoice, now);
+      const { placed: units, parts } = await writeLines(tx, orderNumber, drafts, input.customer.locationDelivery ?? input.customer.locationInvoice, now);
       const retailerTotal = drafts.reduce((sum, d) => sum + d.product.retailerMinor * d.quantity, 0);
       const endUserTotal = drafts.reduce((sum, d) => sum + d.columns.amount_duty_free_minor, 0);
       await tx.insertInto('ledger_entries').values({
@@ -211,11 +247,16 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         data: { orderNumber, partnerOrderNumber: input.partnerOrderNumber, posId: caller.pos.id, productRefs: input.lines.map((l) => l.productRef) },
       });
       await recordAudit(tx, now, { actor: `partner:${caller.partner.id}`, action: 'order.created', subject: `order:${orderNumber}`, detail: { partnerOrderNumber: input.partnerOrderNumber, posId: caller.pos.id } });
-      await hooks.orderPlaced(tx, {
+      const subscriptions = await hooks.orderPlaced(tx, {
         orderNumber, partnerOrderNumber: input.partnerOrderNumber, partnerId: caller.partner.id, posId: caller.pos.id,
         currency: input.currency, receivedAt: now, units,
       });
-      return view(tx, (await findOrder(tx, caller.partner.id, input.partnerOrderNumber))!);
+      // The answer from what was just written: reading it back would cost five more queries.
+      for (const item of parts.items) item.subscription_id = subscriptions.get(item.id) ?? null;
+      return viewOf({
+        order_number: orderNumber, partner_order_number: input.partnerOrderNumber, status: 'active',
+        download_ends_on: downloadEndsOn, customer: JSON.stringify(input.customer),
+      }, parts);
     },
 
     /**

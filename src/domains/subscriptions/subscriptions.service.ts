@@ -163,8 +163,9 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
   }
 
   return {
-    /** Placement hook: one ACTIVE subscription per unit of a subscription product, generation 0. */
-    async startSubscriptions(tx: Tx, order: PlacedOrder): Promise<void> {
+    /** Placement hook: one ACTIVE subscription per unit of a subscription product, generation 0; returns them by line item. */
+    async startSubscriptions(tx: Tx, order: PlacedOrder): Promise<Map<number, number>> {
+      const started = new Map<number, number>();
       for (const unit of order.units) {
         const period = unit.product.subscription?.period;
         if (!period) continue;
@@ -176,7 +177,9 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
           current_partner_order_number: order.partnerOrderNumber, grace_ends_at: null, next_attempt_at: null, created_at: at, updated_at: at,
         }).returning('subscription_id').executeTakeFirstOrThrow();
         await tx.updateTable('line_items').set({ subscription_id: row.subscription_id }).where('id', '=', unit.lineItemId).execute();
+        started.set(unit.lineItemId, row.subscription_id);
       }
+      return started;
     },
 
     /** getSubscriptionStatus; Refusal(1010) when the partner has no such subscription under that original order. */
