@@ -1,6 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { SelectQueryNode, TableNode, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FEED_PAGE_SIZE } from '../../src/domains/feeds/index.js';
 import { givenManyProducts } from '../support/products.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
 import { givenFeed } from './feed-support.js';
@@ -11,6 +14,7 @@ import { givenFeed } from './feed-support.js';
 
 let t: TestApp;
 let shop: TestPartner;
+let feed: { provider: number; config: number };
 let url: string;
 
 /** Far more than loopback socket buffers and stream buffers hold together (each row is about 4 kB). */
@@ -20,12 +24,25 @@ beforeAll(async () => {
   t = await startTestApp();
   shop = await t.given.partner();
   await givenManyProducts(t.app.db, { from: 900_000, count: PRODUCTS, descriptionLength: 2000 });
-  const feed = await givenFeed(t, shop);
+  feed = await givenFeed(t, shop);
   await t.server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = t.server.server.address() as AddressInfo;
   url = `http://127.0.0.1:${port}/flow/getcatalog/v2.4/?secret=${shop.posSecret}&provider=${feed.provider}&config=${feed.config}`;
 });
 afterAll(() => t.close());
+
+/** Counts the reads of a page of products (selects from `products`) on a database handle. */
+function countingProductReads(): { plugin: KyselyPlugin; count: () => number } {
+  let reads = 0;
+  const plugin: KyselyPlugin = {
+    transformQuery({ node }) {
+      if (SelectQueryNode.is(node) && node.from?.froms.some((from) => TableNode.is(from) && from.table.identifier.name === 'products')) reads += 1;
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+  return { plugin, count: () => reads };
+}
 
 const membersSent = async () => Number((await t.app.db.selectFrom('product_list_members').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
@@ -50,6 +67,25 @@ describe('feed streaming', () => {
     expect(read).toBeLessThan(PRODUCTS);
     const list = await t.app.db.selectFrom('product_lists').select('last_complete_fetch_at').executeTakeFirstOrThrow();
     expect(list.last_complete_fetch_at).toBeNull();
+  });
+
+  it('reads at most one page ahead of the rows it has given, and no page once its reader has gone', async () => {
+    const reads = countingProductReads();
+    const prepared = await t.app.feeds.prepareFeed({ db: t.app.db, readDb: t.app.readDb.withPlugin(reads.plugin) }, {
+      secret: shop.posSecret, provider: String(feed.provider), config: String(feed.config), callerIp: '127.0.0.1',
+    });
+    const before = reads.count();
+    const { body, ended } = prepared.open();
+    body.once('data', () => body.destroy());
+    const end = await ended;
+    const pageReads = reads.count() - before;
+
+    expect(end.complete).toBe(false);
+    // Every page given was full (all products are sold): the rows tell how many pages were given.
+    expect(pageReads).toBeLessThanOrEqual(end.rows / FEED_PAGE_SIZE + 1);
+    expect(pageReads).toBeLessThan(PRODUCTS / FEED_PAGE_SIZE);
+    await delay(200);
+    expect(reads.count() - before).toBe(pageReads);
   });
 
   it('sends every product to a client that reads to the end', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { ProductsTable, Tx } from '../../db/schema.js';
+import type { ProductCategoriesTable, ProductFilesTable, ProductOperatingSystemsTable, ProductPricesTable, ProductRelationsTable, ProductsTable, ProductTextsTable, Tx } from '../../db/schema.js';
 import type { OptionKind, Product, ProductStatus, Publisher, SerialSource } from './product.js';
 
 const CATALOG_VERSION_KEY = 'catalog.version';
@@ -43,25 +43,6 @@ export async function findProducts(tx: Tx, refs: readonly number[]): Promise<Map
   return new Map((await assembleProducts(tx, rows)).map((p) => [p.ref, p]));
 }
 
-/** What a page of products is drawn from: products still sold, priced in a currency, maybe flagged. */
-export type ProductPageQuery = { afterRef: number; size: number; currency: string; flag?: 'top' | 'new' };
-
-/**
- * The next page of products, in ref order after `afterRef`, that are not at end of life and have a
- * price in `currency` (and the flag, when given): keyset pages for long reads such as feeds.
- */
-export async function findProductPage(tx: Tx, query: ProductPageQuery): Promise<Product[]> {
-  let select = tx.selectFrom('products').selectAll()
-    .where('ref', '>', query.afterRef)
-    .where('status', '!=', 'end_of_life')
-    .where((eb) => eb.exists(eb.selectFrom('product_prices as pp').select('pp.product_ref')
-      .whereRef('pp.product_ref', '=', 'products.ref').where('pp.currency', '=', query.currency)));
-  if (query.flag === 'top') select = select.where('flag_top', '=', 1);
-  if (query.flag === 'new') select = select.where('flag_new', '=', 1);
-  const rows = await select.orderBy('ref').limit(query.size).execute();
-  return assembleProducts(tx, rows);
-}
-
 /** Product rows with their texts, categories, systems, prices, files and relations: seven queries in all. */
 async function assembleProducts(tx: Tx, rows: readonly Selectable<ProductsTable>[]): Promise<Product[]> {
   if (rows.length === 0) return [];
@@ -74,37 +55,45 @@ async function assembleProducts(tx: Tx, rows: readonly Selectable<ProductsTable>
     tx.selectFrom('product_files').selectAll().where('product_ref', 'in', wanted).orderBy('position').execute(),
     tx.selectFrom('product_relations').selectAll().where('product_ref', 'in', wanted).orderBy('position').execute(),
   ]);
-  const textsOf = groupBy(texts, (r) => r.product_ref);
-  const categoriesOf = groupBy(categories, (r) => r.product_ref);
-  const systemsOf = groupBy(systems, (r) => r.product_ref);
-  const pricesOf = groupBy(prices, (r) => r.product_ref);
-  const filesOf = groupBy(files, (r) => r.product_ref);
-  const relationsOf = groupBy(relations, (r) => r.product_ref);
-  return rows.map((row) => {
-    const related = (kind: string) => (relationsOf.get(row.ref) ?? []).filter((r) => r.kind === kind).map((r) => r.related_ref);
-    return {
-      ...productColumnsOf(row),
-      texts: Object.fromEntries((textsOf.get(row.ref) ?? []).map((t) => [t.language, { name: t.name, shortDescription: t.short_description, longDescription: t.long_description }])),
-      categoryIds: (categoriesOf.get(row.ref) ?? []).map((c) => c.category_id),
-      osIds: (systemsOf.get(row.ref) ?? []).map((o) => o.os_id),
-      prices: (pricesOf.get(row.ref) ?? []).map((p) => ({ currency: p.currency, retailer: p.retailer_minor, public: p.public_minor, sale: p.sale_minor, renewal: p.renewal_minor })),
-      files: (filesOf.get(row.ref) ?? []).map((f) => ({ id: f.id, label: f.label, type: f.type, group: f.file_group, storePath: f.store_path, originUrl: f.origin_url, sizeBytes: f.size_bytes, sha256: f.sha256 })),
-      optionRefs: related('option'),
-      crossSellRefs: related('cross'),
-      upSellRefs: related('up'),
-    };
-  });
+  const children: ProductChildRows = {
+    texts: groupBy(texts, (r) => r.product_ref),
+    categories: groupBy(categories, (r) => r.product_ref),
+    systems: groupBy(systems, (r) => r.product_ref),
+    prices: groupBy(prices, (r) => r.product_ref),
+    files: groupBy(files, (r) => r.product_ref),
+    relations: groupBy(relations, (r) => r.product_ref),
+  };
+  return rows.map((row) => productOf(row, children));
 }
 
-type ProductColumns = Omit<Product, 'texts' | 'categoryIds' | 'osIds' | 'prices' | 'files' | 'optionRefs' | 'crossSellRefs' | 'upSellRefs'>;
+const NONE: never[] = [];
 
-function productColumnsOf(row: Selectable<ProductsTable>): ProductColumns {
+/** A product's child rows, by ref: what productOf puts together with its row. */
+export type ProductChildRows = {
+  texts: Map<number, Pick<Selectable<ProductTextsTable>, 'product_ref' | 'language' | 'name' | 'short_description' | 'long_description'>[]>;
+  categories: Map<number, Pick<Selectable<ProductCategoriesTable>, 'product_ref' | 'category_id'>[]>;
+  systems: Map<number, Pick<Selectable<ProductOperatingSystemsTable>, 'product_ref' | 'os_id'>[]>;
+  prices: Map<number, Selectable<ProductPricesTable>[]>;
+  files: Map<number, Selectable<ProductFilesTable>[]>;
+  relations: Map<number, Pick<Selectable<ProductRelationsTable>, 'product_ref' | 'related_ref' | 'kind'>[]>;
+};
+
+/** A products row and its child rows as the catalog's Product: the one mapping of both. */
+export function productOf(row: Selectable<ProductsTable>, children: ProductChildRows): Product {
+  const { ref } = row;
+  const texts: Product['texts'] = {};
+  for (const t of children.texts.get(ref) ?? NONE) texts[t.language] = { name: t.name, shortDescription: t.short_description, longDescription: t.long_description };
+  const relations = children.relations.get(ref);
+  const related = (kind: string) => (relations ? relations.filter((r) => r.kind === kind).map((r) => r.related_ref) : []);
   return {
-    ref: row.ref,
+    ref,
     publisherId: row.publisher_id,
     type: row.type,
     status: row.status as ProductStatus,
     releaseDate: row.release_date,
+    texts,
+    categoryIds: (children.categories.get(ref) ?? NONE).map((c) => c.category_id),
+    osIds: (children.systems.get(ref) ?? NONE).map((o) => o.os_id),
     version: row.version,
     numberOfUsers: row.number_of_users,
     licenseLifetime: row.license_lifetime,
@@ -115,6 +104,7 @@ function productColumnsOf(row: Selectable<ProductsTable>): ProductColumns {
     images: { small: row.image_small, medium: row.image_medium, big: row.image_big },
     screenshots: JSON.parse(row.screenshots) as string[],
     systemRequirements: { memoryMb: row.memory_mb, diskMb: row.disk_mb },
+    prices: (children.prices.get(ref) ?? NONE).map((p) => ({ currency: p.currency, retailer: p.retailer_minor, public: p.public_minor, sale: p.sale_minor, renewal: p.renewal_minor })),
     delivery: {
       serialsPerUnit: row.serials_per_unit,
       serialSource: row.serial_source as SerialSource,
@@ -125,8 +115,12 @@ function productColumnsOf(row: Selectable<ProductsTable>): ProductColumns {
       downloadManager: row.download_manager === 1,
       newSerialEachTerm: row.new_serial_each_term === 1,
     },
+    files: (children.files.get(ref) ?? NONE).map((f) => ({ id: f.id, label: f.label, type: f.type, group: f.file_group, storePath: f.store_path, originUrl: f.origin_url, sizeBytes: f.size_bytes, sha256: f.sha256 })),
     subscription: row.subscription_period ? { period: row.subscription_period } : null,
     option: row.option_kind ? { kind: row.option_kind as OptionKind, duration: row.option_duration } : null,
+    optionRefs: related('option'),
+    crossSellRefs: related('cross'),
+    upSellRefs: related('up'),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

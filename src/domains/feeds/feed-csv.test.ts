@@ -25,7 +25,8 @@ function byColumn(cells: string[], header: readonly string[] = HEADER): Record<s
   return Object.fromEntries(header.map((name, i) => [name, cells[i] ?? '<missing>']));
 }
 
-async function feedBytes(f: FeedFormat, header: readonly string[], entries: FeedEntry[]): Promise<Buffer> {
+/** The feed of entries written one at a time, or (`pages`) as arrays of entries, as a feed's pages are. */
+async function feedBytes(f: FeedFormat, header: readonly string[], entries: FeedEntry[] | FeedEntry[][]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of Readable.from(entries).pipe(csvFeedStream(f, header))) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -169,6 +170,19 @@ describe('csvFeedStream', () => {
     expect(text).toContain('|plain "double" quotes, commas|');
     expect(text).toContain("|'L''été'|'a|b'\n");
     expect(parse(text, { delimiter: '|', quote: "'", escape: "'" })).toEqual([header, csvCellsOf(entry(all), header)]);
+  });
+
+  it('quotes the cells holding a separator that is a regular-expression character, and only those', async () => {
+    const header = csvHeaderOf(['Product ID', 'Name', 'Price wo.VAT', 'Keywords'], null);
+    const text = (await feedBytes(format({ separator: '.', eol: 'lf' }), header, [entry(product({ name: 'Office', keywords: 'a|b*c' }))])).toString('utf8');
+    expect(text).toBe('Product ID.Name."Price wo.VAT".Keywords\n811537.Office."44.99".a|b*c\n');
+  });
+
+  it('writes pages (arrays of entries) exactly as it writes their entries one at a time', async () => {
+    const entries: FeedEntry[] = [entry(product()), entry(SPARSE), { kind: 'removed', ref: 999 }, entry(product({ ref: 811538, name: 'Say "hi", é' }))];
+    for (const f of [format(), format({ excel: true }), format({ charset: 'iso-8859-1' })]) {
+      expect(await feedBytes(f, HEADER, [entries.slice(0, 3), [], entries.slice(3)])).toEqual(await feedBytes(f, HEADER, entries));
+    }
   });
 
   it('ends rows with LF only when the format says lf', async () => {

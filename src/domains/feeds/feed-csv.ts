@@ -1,7 +1,6 @@
-import type { Transform, TransformCallback } from 'node:stream';
-import { Stringifier } from 'csv-stringify';
-import { formatMinor } from '../../shared/money.js';
-import { csvDialectOf, DELIVERY_MODES, FEED_COLUMNS, totalSizeMb, type FeedColumn, type FeedEntry, type FeedFormat, type FeedProduct } from './feed.js';
+import { Transform, type TransformCallback } from 'node:stream';
+import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
+import { csvDialectOf, DELIVERY_MODES, FEED_COLUMNS, priceText, totalSizeMb, type FeedColumn, type FeedEntry, type FeedFormat, type FeedProduct } from './feed.js';
 
 // CSV output of a product feed (feeds.md §CSV columns): the cells of one row, and the stream that
 // writes a whole feed in the format's dialect and charset.
@@ -39,10 +38,10 @@ const CELL_OF_COLUMN: Record<FeedColumn, Cell> = {
   'Big image': (p) => text(p.images.big),
   Screenshots: (p) => list(p.screenshots),
   Categories: (p) => list(p.categoryIds),
-  'Price wo.VAT': (p) => formatMinor(p.saleMinor, p.currency),
-  'Price public wo.VAT': (p) => formatMinor(p.publicMinor, p.currency),
+  'Price wo.VAT': (p) => priceText(p.saleMinor, p.currency),
+  'Price public wo.VAT': (p) => priceText(p.publicMinor, p.currency),
   Currency: (p) => p.currency,
-  'Retailer price': (p) => formatMinor(p.retailerMinor, p.currency),
+  'Retailer price': (p) => priceText(p.retailerMinor, p.currency),
   'Retailer price Currency': (p) => p.currency,
   'System requirements _ Memory': (p) => megabytes(p.memoryMb),
   'System requirements _ Disk space': (p) => megabytes(p.diskMb),
@@ -90,19 +89,20 @@ function latin1Of(text: string): Buffer {
 }
 
 /**
- * csv-stringify's stream, fed FeedEntry objects instead of arrays and emitting the feed's charset.
- * Being the library's own Transform (not a wrapper around it), it keeps Node's backpressure as is.
+ * The feed's CSV writer: takes FeedEntry objects, or arrays of them (a page), and pushes the rows of
+ * each chunk as one buffer in the feed's charset. The rows are written by csv-stringify, once per
+ * chunk, so the library's cost is per page rather than per row.
  */
-class CsvFeedStream extends Stringifier {
+class CsvFeedStream extends Transform {
   readonly #rowOf: (entry: FeedEntry) => string[];
+  readonly #write: (rows: readonly string[][]) => string;
   readonly #encode: (text: string) => Buffer;
 
   constructor(format: FeedFormat, header: readonly string[]) {
+    // One chunk (a page) waiting on the writable side is enough to keep the writer busy.
+    super({ writableObjectMode: true, writableHighWaterMark: 1 });
     const dialect = csvDialectOf(format);
-    super({
-      bom: dialect.bom,
-      header: true,
-      columns: [...header],
+    const options: StringifyOptions = {
       delimiter: dialect.separator,
       quote: dialect.delimiter,
       // The default escape is `"` whatever the quote: a quote is escaped by doubling it.
@@ -111,24 +111,31 @@ class CsvFeedStream extends Stringifier {
       // With a record_delimiter given, csv-stringify would only quote cells holding that exact
       // sequence; a lone CR or LF inside a description must be quoted too.
       quote_record_delimiter: true,
-    });
+    };
+    this.#write = (rows) => stringify(rows as string[][], options);
     this.#rowOf = rowsOf(header);
     this.#encode = dialect.charset === 'iso-8859-1' ? latin1Of : (text) => Buffer.from(text, 'utf8');
+    if (dialect.bom) this.push(BOM);
+    this.push(this.#encode(this.#write([[...header]])));
   }
 
-  override _transform(entry: FeedEntry, encoding: BufferEncoding, callback: TransformCallback): void {
-    super._transform(this.#rowOf(entry), encoding, callback);
-  }
-
-  // csv-stringify pushes text (and the BOM as bytes): the charset is applied here, on the way out.
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    return super.push(typeof chunk === 'string' ? this.#encode(chunk) : chunk, encoding);
+  override _transform(chunk: FeedEntry | readonly FeedEntry[], _encoding: BufferEncoding, callback: TransformCallback): void {
+    const entries = Array.isArray(chunk) ? (chunk as readonly FeedEntry[]) : [chunk as FeedEntry];
+    if (entries.length === 0) return callback();
+    try {
+      callback(null, this.#encode(this.#write(entries.map(this.#rowOf))));
+    } catch (error) {
+      callback(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 /**
- * A Transform taking FeedEntry objects and giving the feed's bytes: the header row, then one row per
- * entry, in the format's dialect (csvDialectOf) and charset. Throws on a header column it does not know.
+ * A Transform taking FeedEntry objects (or arrays of them) and giving the feed's bytes: the header row,
+ * then one row per entry, in the format's dialect (csvDialectOf) and charset. Throws on a header column
+ * it does not know.
  */
 export function csvFeedStream(format: FeedFormat, header: readonly string[]): Transform {
   return new CsvFeedStream(format, header);

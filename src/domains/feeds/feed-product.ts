@@ -53,7 +53,13 @@ function textLanguageOf(texts: Record<string, ProductTexts>, languages: readonly
   return languages.find((l) => texts[l] !== undefined) ?? Object.keys(texts).sort()[0];
 }
 
-/** A product's row in a feed: texts in the list's language(s), with fallbacks to the catalog's language. */
+/** Shared by every row of a one-language feed: no per-language descriptions. */
+const NO_DESCRIPTIONS: FeedProduct['descriptions'] = Object.freeze({});
+
+/**
+ * A product's row in a feed: texts in the list's language(s), with fallbacks to the catalog's language.
+ * The row shares the product's nested values (images, flags, lists) rather than copying them.
+ */
 export function feedProductOf(ctx: FeedContext, product: SellableProduct): FeedProduct {
   const { list } = ctx;
   const all = list.language === ALL_LANGUAGES;
@@ -61,7 +67,9 @@ export function feedProductOf(ctx: FeedContext, product: SellableProduct): FeedP
   const textLanguage = textLanguageOf(product.texts, preferred);
   const texts = textLanguage === undefined ? undefined : product.texts[textLanguage];
   const name = texts?.name ?? preferred.map((l) => product.texts[l]?.name).find((n) => n) ?? Object.values(product.texts).find((t) => t.name)?.name ?? '';
-  const languages = Object.keys(product.texts).sort();
+  const languages = all ? Object.keys(product.texts).sort() : textLanguage === undefined ? [] : [textLanguage];
+  let totalSizeBytes = 0;
+  for (const file of product.files) totalSizeBytes += file.sizeBytes;
   return {
     ref: product.ref,
     publisherId: product.publisherId,
@@ -75,12 +83,12 @@ export function feedProductOf(ctx: FeedContext, product: SellableProduct): FeedP
     ean: product.ean,
     type: product.type,
     releaseDate: product.releaseDate,
-    totalSizeBytes: product.files.reduce((sum, f) => sum + f.sizeBytes, 0),
+    totalSizeBytes,
     shortDescription: all ? null : texts?.shortDescription ?? null,
     longDescription: all ? null : texts?.longDescription ?? null,
-    languages: all ? languages : textLanguage === undefined ? [] : [textLanguage],
-    descriptions: all ? Object.fromEntries(languages.map((l) => [l, { short: product.texts[l]!.shortDescription, long: product.texts[l]!.longDescription }])) : {},
-    images: { ...product.images },
+    languages,
+    descriptions: all ? Object.fromEntries(languages.map((l) => [l, { short: product.texts[l]!.shortDescription, long: product.texts[l]!.longDescription }])) : NO_DESCRIPTIONS,
+    images: product.images,
     screenshots: product.screenshots,
     categoryIds: product.categoryIds,
     currency: product.currency,
@@ -93,7 +101,7 @@ export function feedProductOf(ctx: FeedContext, product: SellableProduct): FeedP
     drm: product.drm,
     status: feedStatusOf(product, ctx.today),
     subscriptionPeriod: product.subscription?.period ?? null,
-    flags: { ...product.flags },
+    flags: product.flags,
     delivery: {
       serialNumber: product.delivery.serialsPerUnit > 0,
       downloadLink: product.files.length > 0,

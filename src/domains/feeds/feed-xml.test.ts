@@ -1,38 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { xmlFeedStream } from './feed-xml.js';
 import type { FeedEntry, FeedProduct } from './feed.js';
 import { feedProduct, readSlowly, SPARSE_FEED_PRODUCT } from '../../../test/support/feed-products.js';
+import { feedSchemaErrors, xmllint } from '../../../test/support/xmllint.js';
 
-const XSD = fileURLToPath(new URL('./feed-2.4.xsd', import.meta.url));
 const GENERATED = '2026-03-01T06:00:00Z';
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const CATALOG = `<catalog version="2.4" generated="${GENERATED}">`;
 
-const work = mkdtempSync(join(tmpdir(), 'feed-xml-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Runs Debian's xmllint (libxml2-utils) on a document; a missing xmllint fails the test, never skips it. */
-function xmllint(args: string[], xml: string): { status: number | null; stdout: string; stderr: string } {
-  const file = join(work, `feed-${Math.random().toString(36).slice(2)}.xml`);
-  writeFileSync(file, xml, 'utf8');
-  const run = spawnSync('xmllint', [...args, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (run.error) {
-    throw new Error(`xmllint could not run (${run.error.message}): install Debian's libxml2-utils (apt-get install -y libxml2-utils); the feed XML tests validate against feed-2.4.xsd with it`);
-  }
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-function schemaErrors(xml: string): string | null {
-  const run = xmllint(['--noout', '--schema', XSD], xml);
-  return run.status === 0 ? null : run.stderr;
-}
+const schemaErrors = feedSchemaErrors;
 
 function isWellFormed(xml: string): boolean {
   return xmllint(['--noout'], xml).status === 0;
@@ -70,7 +48,8 @@ const SPARSE_XML = '<product id="900001"><publisherId>12</publisherId><publisher
 
 const entry = (p: FeedProduct): FeedEntry => ({ kind: 'product', product: p });
 
-async function feedXml(entries: FeedEntry[]): Promise<string> {
+/** The feed of entries written one at a time, or (`pages`) as arrays of entries, as a feed's pages are. */
+async function feedXml(entries: FeedEntry[] | FeedEntry[][]): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of Readable.from(entries).pipe(xmlFeedStream(GENERATED))) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
@@ -85,6 +64,11 @@ describe('xmlFeedStream', () => {
     const xml = await feedXml([entry(product()), entry(SPARSE), { kind: 'removed', ref: 724906 }]);
     expect(xml).toBe(`${DECLARATION}${CATALOG}${FULL_XML}${SPARSE_XML}<product id="724906"><status>removed</status></product></catalog>`);
     expect(schemaErrors(xml)).toBeNull();
+  });
+
+  it('writes pages (arrays of entries) exactly as it writes their entries one at a time', async () => {
+    const entries: FeedEntry[] = [entry(product()), entry(SPARSE), { kind: 'removed', ref: 724906 }, entry(product({ ref: 811538 }))];
+    expect(await feedXml([entries.slice(0, 3), [], entries.slice(3)])).toBe(await feedXml(entries));
   });
 
   it('writes a catalog without products when there is no entry', async () => {

@@ -1,7 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import xmlbuilder from 'xmlbuilder';
-import { formatMinor } from '../../shared/money.js';
-import { DELIVERY_MODES, FEED_VERSION, totalSizeMb, type FeedEntry, type FeedProduct } from './feed.js';
+import { DELIVERY_MODES, FEED_VERSION, priceText, totalSizeMb, type FeedEntry, type FeedProduct } from './feed.js';
 
 // XML output of a product feed (feeds.md §XML), valid against feed-2.4.xsd next to this file: one
 // element per CSV column, in the CSV's order; an element whose value is null or empty is left out.
@@ -73,9 +72,9 @@ function writeProduct(xml: XMLBuilderCB, p: FeedProduct): void {
   list(xml, 'categories', 'category', p.categoryIds);
   const currency = xmlText(p.currency);
   xml.ele('prices');
-  leaf(xml, 'price', formatMinor(p.saleMinor, p.currency), { type: 'sale', currency });
-  leaf(xml, 'price', formatMinor(p.publicMinor, p.currency), { type: 'public', currency });
-  leaf(xml, 'price', formatMinor(p.retailerMinor, p.currency), { type: 'retailer', currency });
+  leaf(xml, 'price', priceText(p.saleMinor, p.currency), { type: 'sale', currency });
+  leaf(xml, 'price', priceText(p.publicMinor, p.currency), { type: 'public', currency });
+  leaf(xml, 'price', priceText(p.retailerMinor, p.currency), { type: 'retailer', currency });
   xml.up();
   if (p.memoryMb !== null || p.diskMb !== null || p.osIds.length > 0) {
     xml.ele('systemRequirements');
@@ -101,8 +100,8 @@ function writeEntry(xml: XMLBuilderCB, entry: FeedEntry): void {
 
 /**
  * Serialises entries with xmlbuilder's callback writer (it keeps no tree: each element is written as
- * it is closed). Its chunks are gathered per entry and pushed as one buffer, so the stream's own
- * buffering (and so backpressure) counts whole products.
+ * it is closed). Its chunks are gathered per written chunk (an entry, or an array of them: a page) and
+ * pushed as one buffer, so the stream's own buffering (and so backpressure) counts whole products.
  */
 class XmlFeedStream extends Transform {
   #pending = '';
@@ -110,15 +109,19 @@ class XmlFeedStream extends Transform {
   readonly #xml: XMLBuilderCB;
 
   constructor(generatedAt: string) {
-    super({ writableObjectMode: true });
+    // One chunk (a page) waiting on the writable side is enough to keep the writer busy.
+    super({ writableObjectMode: true, writableHighWaterMark: 1 });
     this.#xml = xmlbuilder.begin({ invalidCharReplacement: '' }, (chunk: string) => {
       this.#pending += chunk;
     });
     this.#xml.dec('1.0', 'UTF-8').ele('catalog', { version: FEED_VERSION, generated: xmlText(generatedAt) });
   }
 
-  override _transform(entry: FeedEntry, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#write(() => writeEntry(this.#xml, entry), callback);
+  override _transform(chunk: FeedEntry | readonly FeedEntry[], _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#write(() => {
+      if (Array.isArray(chunk)) for (const entry of chunk as readonly FeedEntry[]) writeEntry(this.#xml, entry);
+      else writeEntry(this.#xml, chunk as FeedEntry);
+    }, callback);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -143,7 +146,7 @@ class XmlFeedStream extends Transform {
 }
 
 /**
- * A Transform taking FeedEntry objects and giving an XML feed in UTF-8: the declaration and
+ * A Transform taking FeedEntry objects (or arrays of them) and giving an XML feed in UTF-8: the declaration and
  * `<catalog version="2.4" generated="…">`, one `<product>` per entry, then `</catalog>` at the end.
  */
 export function xmlFeedStream(generatedAt: string): Transform {

@@ -1,5 +1,6 @@
 import { InputError } from '../../shared/errors.js';
 import { normaliseLanguage } from '../../shared/iso.js';
+import { formatMinor } from '../../shared/money.js';
 
 // Product feeds (feeds.md): a feed format (the URL's `config`) says how rows are written, a product
 // list (its `provider`) says which products of which POS, in which language.
@@ -153,6 +154,24 @@ export type DeliveryModes = { serialNumber: boolean; downloadLink: boolean; down
 
 /** The delivery modes in the order both outputs list them. */
 export const DELIVERY_MODES = ['serialNumber', 'downloadLink', 'downloadManager', 'digitalLocker'] as const satisfies readonly (keyof DeliveryModes)[];
+
+const PRICE_TEXTS_KEPT = 4096;
+const priceTexts = new Map<string, Map<number, string>>();
+
+/**
+ * A price as feeds write it (formatMinor: the currency's own decimals), remembered per currency: a
+ * feed writes the same few prices again and again, and each formatMinor looks its currency up anew.
+ */
+export function priceText(minor: number, currency: string): string {
+  let texts = priceTexts.get(currency);
+  if (!texts) priceTexts.set(currency, (texts = new Map()));
+  let text = texts.get(minor);
+  if (text === undefined) {
+    if (texts.size >= PRICE_TEXTS_KEPT) texts.clear();
+    texts.set(minor, (text = formatMinor(minor, currency)));
+  }
+  return text;
+}
 
 /** `Total size`: bytes as MB (10^6 bytes) with two decimals. */
 export function totalSizeMb(bytes: number): string {
