@@ -3,10 +3,16 @@ import currencyCodes from 'currency-codes';
 /** Money is integer minor units of an ISO 4217 currency; never a float once parsed. */
 export type Money = { minor: number; currency: string };
 
+// currency-codes searches its whole table at every lookup; the answers never change.
+const DIGITS = new Map<string, number | undefined>();
+
 /** Minor-unit digits of an ISO 4217 code (EUR 2, JPY 0, KWD 3), or undefined when it is not one. */
 export function currencyDigits(code: string): number | undefined {
+  if (DIGITS.has(code)) return DIGITS.get(code);
   if (!/^[A-Z]{3}$/.test(code)) return undefined;
-  return currencyCodes.code(code)?.digits;
+  const digits = currencyCodes.code(code)?.digits;
+  DIGITS.set(code, digits);
+  return digits;
 }
 
 export function isCurrency(code: string): boolean {
