@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliHarness, type CliHarness } from './cli-harness.js';
+import { freePort } from '../support/net.js';
 
 // The real built command (the vitest globalSetup compiles dist first), run as `npm start` runs it.
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -22,13 +22,6 @@ afterEach(async () => {
   cli = undefined;
 });
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function exitOf(running: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (running.exitCode !== null || running.signalCode !== null) return Promise.resolve({ code: running.exitCode, signal: running.signalCode });

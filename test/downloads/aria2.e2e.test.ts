@@ -2,7 +2,6 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +11,7 @@ import { DEMO_REFS } from '../support/orders.js';
 import { givenProduct } from '../support/products.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
 import { demoFile, fileInfo, placeOrder, type PlacedOrder } from './download-helpers.js';
+import { freePort } from '../support/net.js';
 
 // A real download manager against the real server over loopback: Debian's aria2c reads the order's
 // Metalink 4 document, fetches every file through its /dl link and checks each SHA-256 itself.
@@ -27,13 +27,6 @@ function aria2Version(): string {
   }
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 let t: TestApp;
 let partner: TestPartner;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { onPostgres } from '../support/database.js';
-import { killStrayProcesses, openShop, raceClients, serialsOf, startServer, storeProblems, inSnapshot, type ServerProcess, type Shop } from './support.js';
+import { closeShop, inSnapshot, openShop, raceClients, serverLogs, serialsOf, startShopServers, storeProblems, type ServerProcess, type Shop } from './support.js';
 
 // Idempotency (quality.md §Reliability checks; rules.md §Orders; connect-api.md §6 "1010"): 50 createOrder
 // calls with the same partnerOrderNumber racing over real HTTP, from 2 client processes (25 in flight
@@ -18,17 +17,10 @@ let servers: ServerProcess[] = [];
 
 beforeAll(async () => {
   shop = await openShop([{ ref: REF, keys: 20 }]);
-  servers = await Promise.all(Array.from({ length: onPostgres ? 2 : 1 }, () => startServer(shop.env, onPostgres ? 'api' : 'all')));
+  servers = await startShopServers(shop);
 });
 
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await killStrayProcesses();
-  await shop?.close();
-});
-
-/** The start of each server's error log, to show beside a failed assertion. */
-const serverLogs = () => servers.map((s, i) => `server ${i}:\n${s.output().slice(0, 3000)}`).join('\n');
+afterAll(() => closeShop(servers, shop));
 
 it(`creates one order from ${CALLS} racing calls with the same partnerOrderNumber; the other ${CALLS - 1} answer 1010 with its orderNumber and claim no key`, async () => {
   const { db } = shop.app;
@@ -44,7 +36,7 @@ it(`creates one order from ${CALLS} racing calls with the same partnerOrderNumbe
     })));
 
     expect(results).toHaveLength(CALLS);
-    expect(results.filter((r) => r.status !== 201), serverLogs()).toEqual([]);
+    expect(results.filter((r) => r.status !== 201), serverLogs(servers)).toEqual([]);
     const created = results.filter((r) => r.body!.responseCode === 0);
     expect(created).toHaveLength(1);
     const winner = created[0]!.body!;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { onPostgres } from '../support/database.js';
-import { countRows, killStrayProcesses, openShop, raceClients, serialsOf, startServer, storeProblems, inSnapshot, type ServerProcess, type Shop } from './support.js';
+import { closeShop, countRows, inSnapshot, openShop, raceClients, serialsOf, serverLogs, startShopServers, storeProblems, type ServerProcess, type Shop } from './support.js';
 
 // No overselling (quality.md §Reliability checks; rules.md §Stock): a pool of 500 keys, 2,000 createOrder
 // calls of one unit racing over real HTTP from 4 client processes (each with its own token, 100 calls
@@ -18,17 +17,10 @@ let servers: ServerProcess[] = [];
 
 beforeAll(async () => {
   shop = await openShop([{ ref: REF, keys: KEYS }]);
-  servers = await Promise.all(Array.from({ length: onPostgres ? 2 : 1 }, () => startServer(shop.env, onPostgres ? 'api' : 'all')));
+  servers = await startShopServers(shop);
 });
 
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-  await killStrayProcesses();
-  await shop?.close();
-});
-
-/** The start of each server's error log, to show beside a failed assertion. */
-const serverLogs = () => servers.map((s, i) => `server ${i}:\n${s.output().slice(0, 3000)}`).join('\n');
+afterAll(() => closeShop(servers, shop));
 
 it(`accepts exactly ${KEYS} of ${CLIENTS * CALLS_PER_CLIENT} racing one-unit orders, each key once, and refuses the rest with 1044 holding nothing`, async () => {
   const results = await raceClients(Array.from({ length: CLIENTS }, (_, client) => ({
@@ -41,7 +33,7 @@ it(`accepts exactly ${KEYS} of ${CLIENTS * CALLS_PER_CLIENT} racing one-unit ord
   })));
 
   expect(results).toHaveLength(CLIENTS * CALLS_PER_CLIENT);
-  expect(results.filter((r) => r.status !== 201), serverLogs()).toEqual([]);
+  expect(results.filter((r) => r.status !== 201), serverLogs(servers)).toEqual([]);
   const accepted = results.filter((r) => r.body!.responseCode === 0);
   const refused = results.filter((r) => r.body!.responseCode !== 0);
   expect(accepted).toHaveLength(KEYS);

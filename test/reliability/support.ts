@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -13,6 +12,7 @@ import type { Db, Tx } from '../../src/db/schema.js';
 import { uniqueName, urlWithSearchPath } from '../cli/cli-harness.js';
 import { runResell } from '../cli/cli-harness.js';
 import { freshDatabase, onPostgres } from '../support/database.js';
+import { freePort } from '../support/net.js';
 
 // Real processes for the reliability checks (quality.md §Reliability checks): `resell start` servers
 // built from the current sources (the vitest globalSetup compiles dist/), and partner shops in their own
@@ -47,13 +47,6 @@ export async function killStrayProcesses(): Promise<void> {
   await Promise.all(left.map(exitOf));
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 export type ServerProcess = {
   url: string;
@@ -116,6 +109,26 @@ async function becameHealthy(url: string, child: ChildProcess): Promise<boolean>
 }
 
 /** A partner as `resell partner create --json` prints it. */
+/**
+ * The servers of a race over one shop: two API processes on PostgreSQL (they share the database),
+ * one process doing everything on SQLite (one writer by design).
+ */
+export function startShopServers(shop: Shop): Promise<ServerProcess[]> {
+  return Promise.all(Array.from({ length: onPostgres ? 2 : 1 }, () => startServer(shop.env, onPostgres ? 'api' : 'all')));
+}
+
+/** The start of each server's output, to show beside a failed assertion. */
+export function serverLogs(servers: readonly ServerProcess[]): string {
+  return servers.map((s, i) => `server ${i}:\n${s.output().slice(0, 3000)}`).join('\n');
+}
+
+/** Stops the servers, kills what the test left running, and removes the shop. */
+export async function closeShop(servers: readonly ServerProcess[], shop: Shop | undefined): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop()));
+  await killStrayProcesses();
+  await shop?.close();
+}
+
 export type PartnerCredentials = { partnerId: number; posId: number; realmName: string; clientSecret: string; secret: string };
 
 export type PoolProduct = { ref: number; keys: number; serialsPerUnit?: number };
