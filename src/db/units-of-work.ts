@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db, Tx } from './schema.js';
 
 /**
@@ -24,6 +24,11 @@ export function transactionPerUnit(db: Db): UnitsOfWork {
   };
 }
 
+// Run for every unit of a batch: compiled once.
+const SAVEPOINT = CompiledQuery.raw('savepoint unit');
+const RELEASE = CompiledQuery.raw('release savepoint unit');
+const ROLLBACK = CompiledQuery.raw('rollback to savepoint unit');
+
 type Pending = { work: (tx: Tx) => Promise<unknown>; resolve(value: unknown): void; reject(error: unknown): void };
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -44,15 +49,15 @@ export function groupCommit(db: Db, options: { maxBatch: number; onBatch?(size: 
     const outcomes: Outcome[] = [];
     await db.transaction().execute(async (tx) => {
       for (const unit of batch) {
-        await sql`savepoint unit`.execute(tx);
+        await tx.executeQuery(SAVEPOINT);
         try {
           const value = await unit.work(tx);
-          await sql`release savepoint unit`.execute(tx);
+          await tx.executeQuery(RELEASE);
           outcomes.push({ ok: true, value });
         } catch (error) {
           // Undo this unit only; a failure to do so fails the whole batch below.
-          await sql`rollback to savepoint unit`.execute(tx);
-          await sql`release savepoint unit`.execute(tx);
+          await tx.executeQuery(ROLLBACK);
+          await tx.executeQuery(RELEASE);
           outcomes.push({ ok: false, error });
         }
       }

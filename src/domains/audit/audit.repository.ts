@@ -1,13 +1,16 @@
-import type { Tx } from '../../db/schema.js';
+import type { Insertable } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
+import type { AuditLogTable, Tx } from '../../db/schema.js';
 
 export type AuditEntry = { actor: string; action: string; subject: string; detail?: Record<string, unknown> };
 
 /** Appends one entry to the audit log; the log is never updated nor deleted from. */
 export async function recordAudit(tx: Tx, at: Date, entry: AuditEntry): Promise<void> {
-  await tx.insertInto('audit_log')
-    .values({ at: at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, detail: JSON.stringify(entry.detail ?? {}) })
-    .execute();
+  await newEntry.execute(tx, { at: at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, detail: JSON.stringify(entry.detail ?? {}) });
 }
+
+// Every order writes one: compiled once.
+const newEntry = prepareQuery((db, row: Insertable<AuditLogTable>) => db.insertInto('audit_log').values(row));
 
 export type AuditRecord = { id: number; at: string; actor: string; action: string; subject: string; detail: Record<string, unknown> };
 

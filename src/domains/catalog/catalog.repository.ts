@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
 import type { ProductCategoriesTable, ProductFilesTable, ProductOperatingSystemsTable, ProductPricesTable, ProductRelationsTable, ProductsTable, ProductTextsTable, Tx } from '../../db/schema.js';
 import type { OptionKind, Product, ProductStatus, Publisher, SerialSource } from './product.js';
 
@@ -7,9 +8,12 @@ const CATALOG_VERSION_KEY = 'catalog.version';
 
 /** The catalog's version: changes with every transaction that changes products, publishers or categories. */
 export async function findCatalogVersion(tx: Tx): Promise<string> {
-  const row = await tx.selectFrom('settings').select('value').where('key', '=', CATALOG_VERSION_KEY).executeTakeFirst();
+  const row = await catalogVersion.executeTakeFirst(tx, { key: CATALOG_VERSION_KEY });
   return row?.value ?? '';
 }
+
+// Read by every call that reads products: compiled once.
+const catalogVersion = prepareQuery((db, { key }: { key: string }) => db.selectFrom('settings').select('value').where('key', '=', key));
 
 /** Marks the catalog changed (in the changing transaction): every process's cached products are then reloaded. */
 export async function bumpCatalogVersion(tx: Tx): Promise<void> {
@@ -134,16 +138,22 @@ export async function categoryParents(tx: Tx): Promise<Map<number, number | null
 
 export async function findPublishers(tx: Tx, ids: readonly number[]): Promise<Map<number, Publisher>> {
   if (ids.length === 0) return new Map();
-  const rows = await tx.selectFrom('publishers').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  const rows = await publishersById.execute(tx, { ids: [...new Set(ids)] });
   return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, mustProposeDvd: r.must_propose_dvd === 1 }]));
 }
 
 /** A POS's sale price overrides (minor units) of some products, by ref. */
 export async function findPosSalePrices(tx: Tx, posId: number, refs: readonly number[]): Promise<Map<number, number>> {
   if (refs.length === 0) return new Map();
-  const rows = await tx.selectFrom('pos_prices').select(['product_ref', 'sale_minor']).where('pos_id', '=', posId).where('product_ref', 'in', refs).execute();
+  const rows = await posSalePrices.execute(tx, { posId, refs });
   return new Map(rows.map((r) => [r.product_ref, r.sale_minor]));
 }
+
+const publishersById = prepareQuery((db, { ids }: { ids: readonly number[] }) => db.selectFrom('publishers').selectAll().where('id', 'in', ids));
+
+// Read by every order and stock call: compiled once per number of refs.
+const posSalePrices = prepareQuery((db, { posId, refs }: { posId: number; refs: readonly number[] }) => db
+  .selectFrom('pos_prices').select(['product_ref', 'sale_minor']).where('pos_id', '=', posId).where('product_ref', 'in', refs));
 
 export type CategoryLabel = { id: number; label: string; subcategories: { id: number; label: string }[] };
 

@@ -1,4 +1,6 @@
-import type { Tx } from '../../db/schema.js';
+import type { Insertable } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
+import type { OutboxEventsTable, Tx } from '../../db/schema.js';
 import { generateUuid } from '../../shared/ids.js';
 
 export type EventType =
@@ -16,12 +18,15 @@ export type EventType =
  */
 export async function raiseEvent(tx: Tx, at: Date, event: { type: EventType; partnerId: number | null; data: Record<string, unknown> }): Promise<string> {
   const eventId = generateUuid();
-  await tx.insertInto('outbox_events').values({
+  await newEvent.execute(tx, {
     event_id: eventId,
     partner_id: event.partnerId,
     type: event.type,
     payload: JSON.stringify({ id: eventId, type: event.type, createdAt: at.toISOString(), data: event.data }),
     created_at: at.toISOString(),
-  }).execute();
+  });
   return eventId;
 }
+
+// Every order raises one: compiled once.
+const newEvent = prepareQuery((db, row: Insertable<OutboxEventsTable>) => db.insertInto('outbox_events').values(row));

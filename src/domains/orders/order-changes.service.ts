@@ -9,7 +9,7 @@ import {
   CANCELLABLE_SHIPMENT_STATUSES, cancelRefusal, newDownloadEnd,
   type CancelReason, type DownloadValue,
 } from './order-changes.js';
-import { lockOrder } from './orders.repository.js';
+import { insertLedgerEntry, lockOrder } from './orders.repository.js';
 
 /**
  * What other domains add to an order's cancellation, wired by the composition root (orders do not
@@ -75,10 +75,10 @@ export function orderChangesService({ clock, hooks }: OrderChangesDeps) {
         .where('order_number', '=', order.order_number).execute();
       const retailer = entries.reduce((sum, e) => sum + Number(e.retailer_minor), 0);
       const endUser = entries.reduce((sum, e) => sum + Number(e.end_user_minor), 0);
-      await tx.insertInto('ledger_entries').values({
+      await insertLedgerEntry(tx, {
         partner_id: order.partner_id, pos_id: order.pos_id, order_number: order.order_number, kind: 'credit_note',
         currency: order.currency, retailer_minor: -retailer || 0, end_user_minor: -endUser || 0, at: now.toISOString(),
-      }).execute();
+      });
 
       await raiseEvent(tx, now, {
         type: 'order.cancelled',

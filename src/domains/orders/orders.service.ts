@@ -13,7 +13,7 @@ import type { ClaimedKey, StockService } from '../stock/index.js';
 import { downloadEndDate, fillRemark, isPhysical, type OrderLineView, type OrderView } from './order.js';
 import { referenceRefusal, vatFlagsOf } from './order-checks.js';
 import type { PlaceOrderInput } from './order-input.js';
-import { findOrder, findOrderNumber, insertDownloadGrants, insertLineItem, insertOrder, insertOrderLine, loadOrderParts, type OrderRow } from './orders.repository.js';
+import { findOrder, findOrderNumber, insertDownloadGrants, insertLedgerEntry, insertLineItem, insertOrder, insertOrderLine, loadOrderParts, type OrderRow } from './orders.repository.js';
 
 
 /** What an order's answer is made of: its lines, units, download grants, serials and products. */
@@ -237,10 +237,10 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
       const { placed: units, parts } = await writeLines(tx, orderNumber, drafts, input.customer.locationDelivery ?? input.customer.locationInvoice, now);
       const retailerTotal = drafts.reduce((sum, d) => sum + d.product.retailerMinor * d.quantity, 0);
       const endUserTotal = drafts.reduce((sum, d) => sum + d.columns.amount_duty_free_minor, 0);
-      await tx.insertInto('ledger_entries').values({
+      await insertLedgerEntry(tx, {
         partner_id: caller.partner.id, pos_id: caller.pos.id, order_number: orderNumber, kind: 'order',
         currency: input.currency, retailer_minor: retailerTotal, end_user_minor: endUserTotal, at: now.toISOString(),
-      }).execute();
+      });
       await raiseEvent(tx, now, {
         type: 'order.created',
         partnerId: caller.partner.id,
@@ -294,10 +294,10 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         ...(draft.keepSerialsOf !== undefined && { serialsOf: draft.keepSerialsOf }),
         subscriptionId: draft.subscriptionId,
       }], JSON.parse(original.customer).locationInvoice, now);
-      await tx.insertInto('ledger_entries').values({
+      await insertLedgerEntry(tx, {
         partner_id: draft.partnerId, pos_id: draft.posId, order_number: orderNumber, kind: 'renewal',
         currency: draft.currency, retailer_minor: draft.product.retailerMinor, end_user_minor: draft.endUserMinor, at: now.toISOString(),
-      }).execute();
+      });
       await recordAudit(tx, now, { actor: 'system', action: 'order.renewal_created', subject: `order:${orderNumber}`, detail: { partnerOrderNumber: draft.partnerOrderNumber, subscriptionId: draft.subscriptionId } });
       return orderNumber;
     },

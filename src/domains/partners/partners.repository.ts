@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
+import { prepareQuery } from '../../db/prepared.js';
 import type { Database, PartnersTable, PointsOfSaleTable, Tx } from '../../db/schema.js';
 import type { Partner, PointOfSale, ProductList, VatPolicy } from './partner.js';
 
@@ -96,23 +97,25 @@ export async function findPosBySecretDigest(tx: Tx, digest: string, now: Date): 
   };
 }
 
+// Every partner API call runs it: compiled once.
+const callCredentials = prepareQuery((db, { clientSecretId, posDigest, at }: { clientSecretId: number; posDigest: string; at: string }) => db
+  .selectFrom('client_secrets as c')
+  .leftJoin('pos_secrets as s', (join) => join
+    .on('s.digest', '=', posDigest)
+    .on((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', at)])))
+  .leftJoin('points_of_sale as p', 'p.id', 's.pos_id')
+  .leftJoin('partners as r', 'r.id', 'p.partner_id')
+  .selectAll('p')
+  .select(['r.name as partner_name', 'r.realm_name', 'r.suspended as partner_suspended', 'r.webhook_url'])
+  .where('c.id', '=', clientSecretId)
+  .where((eb) => eb.or([eb('c.expires_at', 'is', null), eb('c.expires_at', '>', at)])));
+
 /**
  * What a Connect call's credentials stand for, in one query: whether the client secret of its JWT is
  * still valid (undefined when not), and the POS (with its partner) of the POS secret's digest, if any.
  */
 export async function findCallCredentials(tx: Tx, clientSecretId: number, posDigest: string, now: Date): Promise<{ caller: { pos: PointOfSale; partner: Partner } | undefined } | undefined> {
-  const at = now.toISOString();
-  const row = await tx.selectFrom('client_secrets as c')
-    .leftJoin('pos_secrets as s', (join) => join
-      .on('s.digest', '=', posDigest)
-      .on((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', at)])))
-    .leftJoin('points_of_sale as p', 'p.id', 's.pos_id')
-    .leftJoin('partners as r', 'r.id', 'p.partner_id')
-    .selectAll('p')
-    .select(['r.name as partner_name', 'r.realm_name', 'r.suspended as partner_suspended', 'r.webhook_url'])
-    .where('c.id', '=', clientSecretId)
-    .where((eb) => eb.or([eb('c.expires_at', 'is', null), eb('c.expires_at', '>', at)]))
-    .executeTakeFirst();
+  const row = await callCredentials.executeTakeFirst(tx, { clientSecretId, posDigest, at: now.toISOString() });
   if (!row) return undefined;
   if (row.id === null || row.partner_name === null) return { caller: undefined };
   const pos = toPointOfSale(row as Selectable<PointsOfSaleTable>);

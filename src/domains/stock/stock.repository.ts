@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { isPostgres } from '../../db/migrations/portable.js';
+import { prepareQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/schema.js';
 import type { PoolCount } from './stock.js';
 
@@ -32,16 +33,22 @@ export async function countFreeKeysUpTo(tx: Tx, caps: ReadonlyMap<number, number
   const out = new Map<number, number>();
   const entries = [...caps].filter(([, cap]) => cap > 0);
   for (let start = 0; start < entries.length; start += MAX_UNION_TERMS) {
-    const terms = entries.slice(start, start + MAX_UNION_TERMS).map(([ref, cap]) => tx
-      .selectFrom((eb) => eb.selectFrom('serial_keys').select('id')
-        .where('product_ref', '=', ref).where('assigned_at', 'is', null).limit(cap).as('free'))
-      // The ref is a validated integer, written as a literal so both engines know its type.
-      .select((eb) => [sql.lit(ref).as('ref'), eb.fn.countAll<number | string>().as('free_keys')]));
-    const query = terms.slice(1).reduce((union, term) => union.unionAll(term), terms[0]!);
-    for (const row of await query.execute()) out.set(Number(row.ref), Number(row.free_keys));
+    const chunk = entries.slice(start, start + MAX_UNION_TERMS);
+    const rows = await freeKeysUpTo.execute(tx, { refs: chunk.map(([ref]) => ref), caps: chunk.map(([, cap]) => cap) });
+    for (const row of rows) out.set(Number(row.ref), Number(row.free_keys));
   }
   return out;
 }
+
+// Every stock status and offer runs it: compiled once per number of refs.
+const freeKeysUpTo = prepareQuery((db, { refs, caps }: { refs: readonly number[]; caps: readonly number[] }) => {
+  const terms = refs.map((ref, i) => db
+    .selectFrom((eb) => eb.selectFrom('serial_keys').select('id')
+      .where('product_ref', '=', ref).where('assigned_at', 'is', null).limit(caps[i]!).as('free'))
+    // Typed, so that PostgreSQL knows the type of a parameter in a select list.
+    .select((eb) => [sql<number>`cast(${ref} as integer)`.as('ref'), eb.fn.countAll<number | string>().as('free_keys')]));
+  return terms.slice(1).reduce((union, term) => union.unionAll(term), terms[0]!);
+});
 
 export type NewKeyRow = { product_ref: number; digest: string; sealed: string; imported_at: string };
 
@@ -63,26 +70,27 @@ export type SealedKey = { id: number; sealed: string };
  * concurrent claims never take the same key; SQLite has a single writer, which is enough.
  */
 export async function assignFreeKeys(tx: Tx, productRef: number, count: number, at: string): Promise<SealedKey[]> {
-  const postgres = isPostgres(tx as unknown as Kysely<unknown>);
+  return freeKeysAssigned.execute(tx, { productRef, count, at });
+}
+
+// Every order runs it: compiled once per engine.
+const freeKeysAssigned = prepareQuery((db, { productRef, count, at }: { productRef: number; count: number; at: string }) => {
+  const oldestFree = () => db.selectFrom('serial_keys').select('id')
+    .where('product_ref', '=', productRef).where('assigned_at', 'is', null).orderBy('id').limit(count);
+  if (!isPostgres(db as unknown as Kysely<unknown>)) {
+    // One writer: no lock to take, and a plain subquery costs less than a CTE on SQLite.
+    return db.updateTable('serial_keys').set({ assigned_at: at })
+      .where('id', 'in', oldestFree()).where('assigned_at', 'is', null)
+      .returning(['id', 'sealed']);
+  }
   // A CTE is evaluated once, so the keys locked are exactly the keys updated.
-  return tx
-    .with('free', (db) => {
-      const free = db.selectFrom('serial_keys')
-        .select('id')
-        .where('product_ref', '=', productRef)
-        .where('assigned_at', 'is', null)
-        .orderBy('id')
-        .limit(count);
-      return postgres ? free.forUpdate().skipLocked() : free;
-    })
-    .updateTable('serial_keys')
-    .set({ assigned_at: at })
+  return db.with('free', () => oldestFree().forUpdate().skipLocked())
+    .updateTable('serial_keys').set({ assigned_at: at })
     .where('id', 'in', (eb) => eb.selectFrom('free').select('free.id'))
     // Re-checked after the lock: a key another transaction assigned meanwhile is not taken again.
     .where('assigned_at', 'is', null)
-    .returning(['id', 'sealed'])
-    .execute();
-}
+    .returning(['id', 'sealed']);
+});
 
 /** Undoes assignFreeKeys inside the same transaction (a claim that could not be served in full). */
 export async function unassignKeys(tx: Tx, ids: readonly number[]): Promise<void> {
@@ -93,22 +101,22 @@ export async function unassignKeys(tx: Tx, ids: readonly number[]): Promise<void
 /** Ties assigned keys to a line item; returns how many were tied (keys already tied are left alone). */
 export async function tieKeysToLineItem(tx: Tx, ids: readonly number[], lineItemId: number): Promise<number> {
   if (ids.length === 0) return 0;
-  const result = await tx.updateTable('serial_keys')
-    .set({ line_item_id: lineItemId })
-    .where('id', 'in', [...ids])
-    .where('assigned_at', 'is not', null)
-    .where('line_item_id', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return keysTied.executeChanges(tx, { ids, lineItemId });
 }
+
+const keysTied = prepareQuery((db, { ids, lineItemId }: { ids: readonly number[]; lineItemId: number }) => db
+  .updateTable('serial_keys')
+  .set({ line_item_id: lineItemId })
+  .where('id', 'in', ids)
+  .where('assigned_at', 'is not', null)
+  .where('line_item_id', 'is', null));
 
 /** The sealed keys of line items, in assignment order. */
 export async function sealedKeysOf(tx: Tx, lineItemIds: readonly number[]): Promise<{ id: number; line_item_id: number; sealed: string }[]> {
   if (lineItemIds.length === 0) return [];
-  const rows = await tx.selectFrom('serial_keys')
-    .select(['id', 'line_item_id', 'sealed'])
-    .where('line_item_id', 'in', [...new Set(lineItemIds)])
-    .orderBy('id')
-    .execute();
+  const rows = await sealedKeysOfItems.execute(tx, { lineItemIds: [...new Set(lineItemIds)] });
   return rows.map((r) => ({ id: r.id, line_item_id: r.line_item_id!, sealed: r.sealed }));
 }
+
+const sealedKeysOfItems = prepareQuery((db, { lineItemIds }: { lineItemIds: readonly number[] }) => db
+  .selectFrom('serial_keys').select(['id', 'line_item_id', 'sealed']).where('line_item_id', 'in', lineItemIds).orderBy('id'));

@@ -1,0 +1,81 @@
+import { PostgresAdapter, type Compilable, type CompiledQuery } from 'kysely';
+import type { Db, Tx } from './schema.js';
+
+/** Stands for one argument (or one element of a list argument) while a prepared query is compiled. */
+class Slot {
+  constructor(readonly name: string, readonly index: number) {}
+
+  // Text made from a stand-in would be compiled into the query as a constant: fail the build instead.
+  [Symbol.toPrimitive](): never {
+    throw new TypeError(`prepared query argument "${this.name}" used other than as a value`);
+  }
+}
+
+type Compiled = { query: CompiledQuery; slots: readonly unknown[] };
+
+/**
+ * Arguments of a prepared query: scalars or lists (one compiled query per list length); an undefined
+ * one is left out of the query, as Kysely leaves out an undefined column of an insert.
+ */
+type Args = Record<string, unknown>;
+
+/** A query compiled once per engine (and list length), run with new arguments. */
+export type PreparedQuery<A extends Args, R> = {
+  /** Every row. */
+  execute(tx: Tx, args: A): Promise<R[]>;
+  /** The first row, or undefined. */
+  executeTakeFirst(tx: Tx, args: A): Promise<R | undefined>;
+  /** Rows changed by an insert, update or delete. */
+  executeChanges(tx: Tx, args: A): Promise<number>;
+};
+
+/**
+ * A query that Kysely builds and compiles once per engine and per length of its list arguments,
+ * then runs with new arguments. `build` receives stand-ins for the arguments and must use them only
+ * as values (never branch on them): building and compiling a query costs about 25 µs, running a
+ * compiled one on SQLite about 4 µs, and the hot paths of the partner API run several per request.
+ */
+export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Compilable<R>): PreparedQuery<A, R> {
+  const compiled = new Map<string, Compiled>();
+
+  function compiledFor(tx: Tx, args: A): Compiled {
+    // The compiled text depends on the engine, the arguments given and the length of each list.
+    let key = tx.getExecutor().adapter instanceof PostgresAdapter ? 'pg' : 'sqlite';
+    for (const name in args) {
+      const value = args[name];
+      key += value === undefined ? `,${name}?` : Array.isArray(value) ? `,${name}:${value.length}` : `,${name}`;
+    }
+    let found = compiled.get(key);
+    if (!found) {
+      const stand = Object.fromEntries(Object.entries(args).map(([name, value]) => [
+        name, value === undefined ? undefined : Array.isArray(value) ? value.map((_, index) => new Slot(name, index)) : new Slot(name, -1),
+      ])) as A;
+      const query = build(tx as Db, stand).compile();
+      found = { query, slots: query.parameters };
+      compiled.set(key, found);
+    }
+    return found;
+  }
+
+  function run(tx: Tx, args: A) {
+    const { query, slots } = compiledFor(tx, args);
+    const parameters = slots.map((slot) => {
+      if (!(slot instanceof Slot)) return slot;
+      const value = args[slot.name];
+      return slot.index < 0 ? value : (value as unknown[])[slot.index];
+    });
+    return tx.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
+  }
+
+  return {
+    async execute(tx, args) {
+      return (await run(tx, args)).rows;
+    },
+    async executeTakeFirst(tx, args) {
+      return (await run(tx, args)).rows[0];
+    },
+    async executeChanges(tx, args) {
+      return Number((await run(tx, args)).numAffectedRows ?? 0n);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareQuery } from '../../src/db/prepared.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+// Queries compiled once (issue 6): the hot paths build each query shape once per engine, then run it
+// with new arguments. Runs on the suite's engine (SQLite, or PostgreSQL in CI's second pass).
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.app.db.insertInto('settings').values([
+    { key: 'prepared.a', value: 'first' }, { key: 'prepared.b', value: 'second' }, { key: 'prepared.c', value: 'third' },
+  ]).execute();
+});
+afterAll(() => t.close());
+
+describe('prepared queries', () => {
+  it('builds a query once and runs it with each call\'s arguments', async () => {
+    let builds = 0;
+    const valueOf = prepareQuery((db, { key }: { key: string }) => {
+      builds += 1;
+      return db.selectFrom('settings').select('value').where('key', '=', key);
+    });
+    expect(await valueOf.executeTakeFirst(t.app.db, { key: 'prepared.a' })).toEqual({ value: 'first' });
+    expect(await valueOf.executeTakeFirst(t.app.db, { key: 'prepared.b' })).toEqual({ value: 'second' });
+    expect(await valueOf.executeTakeFirst(t.app.db, { key: 'prepared.none' })).toBeUndefined();
+    expect(builds).toBe(1);
+  });
+
+  it('compiles once per length of a list argument, each length with its own values', async () => {
+    let builds = 0;
+    const valuesOf = prepareQuery((db, { keys }: { keys: readonly string[] }) => {
+      builds += 1;
+      return db.selectFrom('settings').select('value').where('key', 'in', keys).orderBy('value');
+    });
+    const values = async (keys: string[]) => (await valuesOf.execute(t.app.db, { keys })).map((r) => r.value);
+    expect(await values(['prepared.a'])).toEqual(['first']);
+    expect(await values(['prepared.b', 'prepared.c'])).toEqual(['second', 'third']);
+    expect(await values(['prepared.a', 'prepared.c'])).toEqual(['first', 'third']);
+    expect(await values(['prepared.c'])).toEqual(['third']);
+    expect(builds).toBe(2);
+  });
+
+  it('uses the same argument twice, as a limit, and inside a transaction', async () => {
+    const after = prepareQuery((db, { from, limit }: { from: string; limit: number }) => db
+      .selectFrom('settings').select('key').where('key', '>=', from).where('key', '!=', from).where('key', 'like', 'prepared.%').orderBy('key').limit(limit));
+    const keys = await t.app.db.transaction().execute((tx) => after.execute(tx, { from: 'prepared.', limit: 2 }));
+    expect(keys.map((r) => r.key)).toEqual(['prepared.a', 'prepared.b']);
+    expect((await after.execute(t.app.db, { from: 'prepared.a', limit: 5 })).map((r) => r.key)).toEqual(['prepared.b', 'prepared.c']);
+  });
+
+  it('leaves an undefined argument out of the query, as an insert leaves out an undefined column', async () => {
+    const newEntry = prepareQuery((db, row: { at: string; actor: string; action: string; subject: string; detail: string; id?: number }) => db
+      .insertInto('audit_log').values(row).returning('id'));
+    const entry = { at: '2026-11-26T00:00:00.000Z', actor: 'test', action: 'prepared', subject: 's', detail: '{}' };
+    const first = await newEntry.executeTakeFirst(t.app.db, { ...entry, id: undefined });
+    const second = await newEntry.executeTakeFirst(t.app.db, { ...entry, id: 987654 });
+    expect(first!.id).toBeGreaterThan(0);
+    expect(second).toEqual({ id: 987654 });
+  });
+
+  it('refuses to build a query that makes text of an argument instead of passing it as a value', async () => {
+    const misuse = prepareQuery((db, { key }: { key: string }) => db.selectFrom('settings').select('value').where('key', '=', `${key}.x`));
+    await expect(misuse.execute(t.app.db, { key: 'prepared' })).rejects.toThrow(/"key" used other than as a value/);
+  });
+
+  it('counts the rows an update changed', async () => {
+    const rename = prepareQuery((db, { from, to }: { from: string; to: string }) => db.updateTable('settings').set({ value: to }).where('value', '=', from));
+    expect(await rename.executeChanges(t.app.db, { from: 'third', to: 'third' })).toBe(1);
+    expect(await rename.executeChanges(t.app.db, { from: 'nothing', to: 'x' })).toBe(0);
+  });
+});
