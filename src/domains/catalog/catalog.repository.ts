@@ -1,26 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { prepareQuery } from '../../db/prepared.js';
+import { findCacheVersion, renewCacheVersion } from '../../db/versions.js';
 import type { ProductCategoriesTable, ProductFilesTable, ProductOperatingSystemsTable, ProductPricesTable, ProductRelationsTable, ProductsTable, ProductTextsTable, Tx } from '../../db/schema.js';
 import type { OptionKind, Product, ProductStatus, Publisher, SerialSource } from './product.js';
 
-const CATALOG_VERSION_KEY = 'catalog.version';
-
 /** The catalog's version: changes with every transaction that changes products, publishers or categories. */
-export async function findCatalogVersion(tx: Tx): Promise<string> {
-  const row = await catalogVersion.executeTakeFirst(tx, { key: CATALOG_VERSION_KEY });
-  return row?.value ?? '';
-}
-
-// Read by every call that reads products: compiled once.
-const catalogVersion = prepareQuery((db, { key }: { key: string }) => db.selectFrom('settings').select('value').where('key', '=', key));
+export const findCatalogVersion = (tx: Tx): Promise<string> => findCacheVersion(tx, 'catalog.version');
 
 /** Marks the catalog changed (in the changing transaction): every process's cached products are then reloaded. */
-export async function bumpCatalogVersion(tx: Tx): Promise<void> {
-  await tx.insertInto('settings').values({ key: CATALOG_VERSION_KEY, value: randomUUID() })
-    .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
-    .execute();
-}
+export const bumpCatalogVersion = (tx: Tx): Promise<void> => renewCacheVersion(tx, 'catalog.version');
 
 /** The catalog's master language: labels and texts fall back to it. */
 export async function getMasterLanguage(tx: Tx): Promise<string> {

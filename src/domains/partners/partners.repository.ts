@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { prepareQuery } from '../../db/prepared.js';
+import { findCacheVersion, renewCacheVersion } from '../../db/versions.js';
 import type { Database, PartnersTable, PointsOfSaleTable, Tx } from '../../db/schema.js';
 import type { Partner, PointOfSale, ProductList, VatPolicy } from './partner.js';
 
@@ -97,6 +98,12 @@ export async function findPosBySecretDigest(tx: Tx, digest: string, now: Date): 
   };
 }
 
+/** The version of partners, POS and their secrets: renewed by every change of what authenticates a call. */
+export const findPartnersVersion = (tx: Tx): Promise<string> => findCacheVersion(tx, 'partners.version');
+
+/** Marks partners, POS or secrets changed (in the changing transaction): remembered callers are dropped. */
+export const bumpPartnersVersion = (tx: Tx): Promise<void> => renewCacheVersion(tx, 'partners.version');
+
 // Every partner API call runs it: compiled once.
 const callCredentials = prepareQuery((db, { clientSecretId, posDigest, at }: { clientSecretId: number; posDigest: string; at: string }) => db
   .selectFrom('client_secrets as c')
@@ -106,20 +113,25 @@ const callCredentials = prepareQuery((db, { clientSecretId, posDigest, at }: { c
   .leftJoin('points_of_sale as p', 'p.id', 's.pos_id')
   .leftJoin('partners as r', 'r.id', 'p.partner_id')
   .selectAll('p')
-  .select(['r.name as partner_name', 'r.realm_name', 'r.suspended as partner_suspended', 'r.webhook_url'])
+  .select(['r.name as partner_name', 'r.realm_name', 'r.suspended as partner_suspended', 'r.webhook_url', 'c.expires_at as client_secret_expires_at', 's.expires_at as pos_secret_expires_at'])
   .where('c.id', '=', clientSecretId)
   .where((eb) => eb.or([eb('c.expires_at', 'is', null), eb('c.expires_at', '>', at)])));
+
+/** A caller's credentials as found: the POS and partner, and the time (ms) when the first of its two secrets expires. */
+export type CallCredentials = { caller: { pos: PointOfSale; partner: Partner } | undefined; validUntil: number };
 
 /**
  * What a Connect call's credentials stand for, in one query: whether the client secret of its JWT is
  * still valid (undefined when not), and the POS (with its partner) of the POS secret's digest, if any.
  */
-export async function findCallCredentials(tx: Tx, clientSecretId: number, posDigest: string, now: Date): Promise<{ caller: { pos: PointOfSale; partner: Partner } | undefined } | undefined> {
+export async function findCallCredentials(tx: Tx, clientSecretId: number, posDigest: string, now: Date): Promise<CallCredentials | undefined> {
   const row = await callCredentials.executeTakeFirst(tx, { clientSecretId, posDigest, at: now.toISOString() });
   if (!row) return undefined;
-  if (row.id === null || row.partner_name === null) return { caller: undefined };
+  const expiry = (at: string | null) => (at === null ? Number.POSITIVE_INFINITY : Date.parse(at));
+  const validUntil = Math.min(expiry(row.client_secret_expires_at), expiry(row.pos_secret_expires_at));
+  if (row.id === null || row.partner_name === null) return { caller: undefined, validUntil };
   const pos = toPointOfSale(row as Selectable<PointsOfSaleTable>);
-  return { caller: { pos, partner: { id: pos.partnerId, name: row.partner_name, realmName: row.realm_name!, suspended: row.partner_suspended === 1, webhookUrl: row.webhook_url } } };
+  return { caller: { pos, partner: { id: pos.partnerId, name: row.partner_name, realmName: row.realm_name!, suspended: row.partner_suspended === 1, webhookUrl: row.webhook_url } }, validUntil };
 }
 
 /** Ends the overlap of every current secret of an owner: they stay valid until `until` (now = at once). */

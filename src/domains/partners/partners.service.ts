@@ -5,7 +5,7 @@ import { generateSecret } from '../../shared/ids.js';
 import type { Keyring } from '../../shared/keyring.js';
 import { recordAudit } from '../audit/index.js';
 import { checkPosSettings, DEFAULT_POS, parseAllowListEntry, realmNameOf, type Partner, type PointOfSale, type PosSettings } from './partner.js';
-import { expireCurrentSecrets, findPartner, findPartnerByRealm, findPointOfSale, posColumns } from './partners.repository.js';
+import { bumpPartnersVersion, expireCurrentSecrets, findPartner, findPartnerByRealm, findPointOfSale, posColumns } from './partners.repository.js';
 
 export type PartnersDeps = { keyring: Keyring; clock: Clock };
 
@@ -21,6 +21,7 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
     } else {
       await tx.insertInto('pos_secrets').values({ pos_id: owner, digest: keyring.digest(secret), created_at: now, expires_at: null }).execute();
     }
+    await bumpPartnersVersion(tx);
     return secret;
   }
 
@@ -103,6 +104,7 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
       const sells = (pos: PointOfSale) => JSON.stringify([pos.currency, pos.productList]);
       const catalogChanged = sells(next) !== sells(current) ? { catalog_changed_at: clock.now().toISOString() } : {};
       await tx.updateTable('points_of_sale').set({ ...posColumns(next), ...catalogChanged }).where('id', '=', posId).execute();
+      await bumpPartnersVersion(tx);
       await recordAudit(tx, clock.now(), { actor, action: 'pos.updated', subject: `pos:${posId}`, detail: { settings: s } });
       return next;
     },
@@ -122,6 +124,7 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
       const canonical = parseAllowListEntry(entry);
       const list = pos.ipAllowList.includes(canonical) ? pos.ipAllowList : [...pos.ipAllowList, canonical];
       await tx.updateTable('points_of_sale').set({ ip_allow_list: JSON.stringify(list) }).where('id', '=', posId).execute();
+      await bumpPartnersVersion(tx);
       await recordAudit(tx, clock.now(), { actor, action: 'pos.ip_allowed', subject: `pos:${posId}`, detail: { entry: canonical } });
       return list;
     },
@@ -132,6 +135,7 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
       const canonical = parseAllowListEntry(entry);
       const list = pos.ipAllowList.filter((e) => e !== canonical);
       await tx.updateTable('points_of_sale').set({ ip_allow_list: JSON.stringify(list) }).where('id', '=', posId).execute();
+      await bumpPartnersVersion(tx);
       await recordAudit(tx, clock.now(), { actor, action: 'pos.ip_removed', subject: `pos:${posId}`, detail: { entry: canonical } });
       return list;
     },
@@ -161,6 +165,7 @@ export function partnersService({ keyring, clock }: PartnersDeps) {
     async setPartnerSuspended(tx: Tx, partnerId: number, suspended: boolean, actor: string): Promise<void> {
       await getPartner(tx, partnerId);
       await tx.updateTable('partners').set({ suspended: suspended ? 1 : 0 }).where('id', '=', partnerId).execute();
+      await bumpPartnersVersion(tx);
       await recordAudit(tx, clock.now(), { actor, action: suspended ? 'partner.suspended' : 'partner.resumed', subject: `partner:${partnerId}` });
     },
   };

@@ -6,7 +6,7 @@ import { AccessRefusal, InvalidToken } from '../../shared/errors.js';
 import { generateSecret, generateUuid } from '../../shared/ids.js';
 import type { Keyring } from '../../shared/keyring.js';
 import { isIpAllowed, type Partner, type PointOfSale } from './partner.js';
-import { findCallCredentials, findPartnerByRealm, findPosBySecretDigest, findValidClientSecret, isClientSecretValid } from './partners.repository.js';
+import { findCallCredentials, findPartnerByRealm, findPartnersVersion, findPosBySecretDigest, findValidClientSecret, isClientSecretValid } from './partners.repository.js';
 
 export const ACCESS_TOKEN_SECONDS = 300;
 export const REFRESH_TOKEN_SECONDS = 1800;
@@ -38,14 +38,42 @@ export type AccessClaims = { partnerId: number; clientSecretId: number; sessionI
 /** Who is calling a Connect route, once the JWT and the POS secret have been checked. */
 export type Caller = { partner: Partner; pos: PointOfSale };
 
-/** The token service (Keycloak-like, as Nexway's) and the credential checks of every Connect call. */
-/** Verified access tokens remembered per process (oldest forgotten first). */
+/** Verified access tokens, and the callers of credential pairs, remembered per process (oldest forgotten first). */
 const VERIFIED_TOKENS = 10_000;
+const KNOWN_CALLERS = 10_000;
 
+/** A caller found for a client secret and POS secret, while the partners version and both secrets last. */
+type KnownCaller = { caller: Caller; version: string; validUntil: number };
+
+/** Keeps at most `limit` entries: the oldest goes first. */
+function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
+  map.set(key, value);
+  if (map.size > limit) map.delete(map.keys().next().value!);
+}
+
+/** The token service (Keycloak-like, as Nexway's) and the credential checks of every Connect call. */
 export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clock }) {
   // Imported once: jose would import raw key bytes again at every signature and verification.
   const jwtKey = createSecretKey(keyring.jwtKey);
   const verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
+  const knownCallers = new Map<string, KnownCaller>();
+
+  /**
+   * The caller of a client secret and a POS secret digest: remembered while no partner, POS or secret
+   * changed (the partners version, one indexed read) and neither secret expired, because the query
+   * behind it costs more than the rest of a stock call. Undefined when the client secret is not valid.
+   */
+  async function callerOf(tx: Tx, clientSecretId: number, posDigest: string, now: Date): Promise<{ caller: Caller | undefined } | undefined> {
+    // Read before the credentials: a change committed in between is seen by the next call.
+    const version = await findPartnersVersion(tx);
+    const key = `${clientSecretId} ${posDigest}`;
+    const known = knownCallers.get(key);
+    if (known && known.version === version && known.validUntil > now.getTime()) return known;
+    const credentials = await findCallCredentials(tx, clientSecretId, posDigest, now);
+    if (credentials?.caller) remember(knownCallers, key, { caller: credentials.caller, version, validUntil: credentials.validUntil }, KNOWN_CALLERS);
+    else knownCallers.delete(key);
+    return credentials;
+  }
   async function signAccess(claims: AccessClaims): Promise<string> {
     const now = Math.floor(clock.now().getTime() / 1000);
     return new SignJWT({ csid: claims.clientSecretId, sid: claims.sessionId, typ: 'Bearer' })
@@ -117,8 +145,7 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
         const partnerId = Number(payload.sub);
         if (!Number.isInteger(partnerId) || typeof payload.csid !== 'number' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') throw new InvalidToken();
         const claims = { partnerId, clientSecretId: payload.csid, sessionId: payload.sid };
-        verified.set(token, { claims, expiresAt: payload.exp * 1000 });
-        if (verified.size > VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+        remember(verified, token, { claims, expiresAt: payload.exp * 1000 }, VERIFIED_TOKENS);
         return claims;
       } catch {
         throw new InvalidToken();
@@ -140,7 +167,7 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
         if (!(await isClientSecretValid(tx, claims.clientSecretId, now))) throw new InvalidToken();
         throw new AccessRefusal(70);
       }
-      const credentials = await findCallCredentials(tx, claims.clientSecretId, keyring.digest(posSecret), now);
+      const credentials = await callerOf(tx, claims.clientSecretId, keyring.digest(posSecret), now);
       if (!credentials) throw new InvalidToken();
       const found = credentials.caller;
       if (!found || found.partner.id !== claims.partnerId || found.partner.suspended || found.pos.suspended) throw new AccessRefusal(71);
