@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type PostgresPool, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Db } from './schema.js';
@@ -26,9 +26,46 @@ export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 
       max: options.poolSize ?? 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    return new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return new Kysely({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
   }
   return new Kysely({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(config.sqlitePath)) }) });
+}
+
+/** SQL texts given a statement name on PostgreSQL: every shape the server runs, not the long tail of imports. */
+const NAMED_STATEMENTS = 1000;
+
+/**
+ * A pool whose connections run each parameterised SQL text as a named statement: PostgreSQL parses
+ * and plans it once per connection instead of at every call (the statements of an order were re-planned
+ * each time). Texts beyond the first NAMED_STATEMENTS run unnamed, so the server keeps a bounded set.
+ */
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const patched = new WeakSet<pg.PoolClient>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < NAMED_STATEMENTS) {
+      name = `resell_${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  return {
+    end: () => pool.end(),
+    async connect() {
+      const client = await connect();
+      if (!patched.has(client)) {
+        patched.add(client);
+        const query = client.query.bind(client) as (config: unknown, values?: unknown[]) => Promise<pg.QueryResult>;
+        client.query = ((text: unknown, values?: unknown[]) => {
+          const name = typeof text === 'string' && values !== undefined && values.length > 0 ? nameOf(text) : undefined;
+          return name === undefined ? query(text, values) : query({ name, text, values });
+        }) as typeof client.query;
+      }
+      return client;
+    },
+  };
 }
 
 /** Prepared statements kept per connection: enough for every query shape the server runs. */
