@@ -33,7 +33,10 @@ export function isPhysical(product: Pick<SellableProduct, 'option'>): boolean {
  * download-extension duration bought in the order added in turn (extensions add up).
  */
 export function downloadEndDate(receivedAt: Date, windowDays: number, extensions: readonly string[]): string {
-  let day = Temporal.PlainDate.from(receivedAt.toISOString().slice(0, 10)).add({ days: windowDays });
+  // Whole days on a UTC date need no calendar (and every order computes this); durations in months do.
+  const windowEnd = new Date(Date.UTC(receivedAt.getUTCFullYear(), receivedAt.getUTCMonth(), receivedAt.getUTCDate() + windowDays));
+  if (extensions.length === 0) return windowEnd.toISOString().slice(0, 10);
+  let day = Temporal.PlainDate.from(windowEnd.toISOString().slice(0, 10));
   for (const duration of extensions) day = day.add(Temporal.Duration.from(duration));
   return day.toString();
 }

@@ -85,7 +85,9 @@ export async function ordersRoutes(server: FastifyInstance, { app }: { app: App 
     refusedShape: (request) => ({ partnerOrderNumber: (request.params as { partnerOrderNumber: string }).partnerOrderNumber, orderNumber: null, orderLines: [], downloadManager: null }),
     handler: async (request, caller) => {
       const { partnerOrderNumber } = request.params as { partnerOrderNumber: string };
-      return orderAnswer(await app.orders.getOrder(app.db, caller.partner.id, partnerOrderNumber));
+      // Committed orders only (an order is answered once committed): on the read connection, a read
+      // never waits behind a batch of writes.
+      return orderAnswer(await app.orders.getOrder(app.readDb, caller.partner.id, partnerOrderNumber));
     },
   });
 }
