@@ -142,8 +142,5 @@ export function openSqlite(file: string): SqliteDatabase.Database {
   db.pragma('busy_timeout = 10000');
   // Checkpoints run inside a commit: fewer, larger ones copy a page rewritten by many orders only once.
   db.pragma('wal_autocheckpoint = 10000');
-  // Hot pages (key pools, orders, their indexes) stay in the connection's cache instead of being read
-  // again from the file at every statement: 64 MiB.
-  db.pragma('cache_size = -65536');
   return db;
 }

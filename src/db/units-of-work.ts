@@ -32,12 +32,17 @@ const ROLLBACK = CompiledQuery.raw('rollback to savepoint unit');
 type Pending = { work: (tx: Tx) => Promise<unknown>; resolve(value: unknown): void; reject(error: unknown): void };
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** Resolves on the next turn of the event loop, after pending I/O: requests that arrived get their turn. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * Group commit (SQLite): units that arrive while a batch runs wait for the next one; a batch runs
- * its units one after another in a single transaction, each inside its own savepoint (a unit that
- * throws is rolled back alone), and commits once, so many units share one durable commit (one
- * fsync with `synchronous=FULL`) instead of paying one each. Every unit still sees the units before
- * it and nothing of those after it, and is answered only once the batch's commit succeeded.
+ * Group commit (SQLite): a batch runs units one after another in a single transaction, each inside its
+ * own savepoint (a unit that throws is rolled back alone), and commits once, so many units share one
+ * durable commit (one fsync with `synchronous=FULL`) instead of paying one each. When the queue is
+ * empty the batch lets the event loop read what arrived meanwhile, and takes those units too before it
+ * commits (up to `maxBatch`): a request that arrives during a batch joins it rather than waiting for
+ * the next one. Every unit sees the units before it and nothing of those after it, and is answered
+ * only once the batch's commit succeeded.
  */
 export function groupCommit(db: Db, options: { maxBatch: number; onBatch?(size: number): void }): UnitsOfWork {
   const queue: Pending[] = [];
@@ -45,46 +50,60 @@ export function groupCommit(db: Db, options: { maxBatch: number; onBatch?(size: 
   let units = 0;
   let commits = 0;
 
-  async function runBatch(batch: readonly Pending[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
+  async function runUnit(tx: Tx, unit: Pending): Promise<Outcome> {
+    await tx.executeQuery(SAVEPOINT);
+    try {
+      const value = await unit.work(tx);
+      await tx.executeQuery(RELEASE);
+      return { ok: true, value };
+    } catch (error) {
+      // Undo this unit only; a failure to do so fails the whole batch below.
+      await tx.executeQuery(ROLLBACK);
+      await tx.executeQuery(RELEASE);
+      return { ok: false, error };
+    }
+  }
+
+  /** Runs one batch; every unit it took is in `taken`, with its outcome once it ran. */
+  async function runBatch(taken: { unit: Pending; outcome?: Outcome }[]): Promise<void> {
     await db.transaction().execute(async (tx) => {
-      for (const unit of batch) {
-        await tx.executeQuery(SAVEPOINT);
-        try {
-          const value = await unit.work(tx);
-          await tx.executeQuery(RELEASE);
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          // Undo this unit only; a failure to do so fails the whole batch below.
-          await tx.executeQuery(ROLLBACK);
-          await tx.executeQuery(RELEASE);
-          outcomes.push({ ok: false, error });
+      let waited = false;
+      while (taken.length < options.maxBatch) {
+        const unit = queue.shift();
+        if (unit === undefined) {
+          // A turn that brought nothing ends the batch.
+          if (waited) break;
+          waited = true;
+          await nextTurn();
+          continue;
         }
+        waited = false;
+        const entry: { unit: Pending; outcome?: Outcome } = { unit };
+        taken.push(entry);
+        entry.outcome = await runUnit(tx, unit);
       }
     });
-    return outcomes;
   }
 
   async function drain(): Promise<void> {
     try {
       while (queue.length > 0) {
-        const batch = queue.splice(0, options.maxBatch);
-        options.onBatch?.(batch.length);
-        units += batch.length;
-        commits += 1;
-        let outcomes: Outcome[];
+        const taken: { unit: Pending; outcome?: Outcome }[] = [];
         try {
-          outcomes = await runBatch(batch);
+          await runBatch(taken);
         } catch (error) {
           // The commit (or a rollback) failed: nothing of the batch is stored.
-          for (const unit of batch) unit.reject(error);
+          for (const { unit } of taken) unit.reject(error);
           continue;
+        } finally {
+          options.onBatch?.(taken.length);
+          units += taken.length;
+          commits += 1;
         }
-        batch.forEach((unit, i) => {
-          const outcome = outcomes[i]!;
-          if (outcome.ok) unit.resolve(outcome.value);
-          else unit.reject(outcome.error);
-        });
+        for (const { unit, outcome } of taken) {
+          if (outcome!.ok) unit.resolve(outcome!.value);
+          else unit.reject(outcome!.error);
+        }
       }
     } finally {
       running = false;

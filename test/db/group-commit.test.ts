@@ -72,4 +72,19 @@ describe('group commit', () => {
     const seenAtAnswer = await Promise.all([1, 2, 3].map((n) => units.run(insert(n)).then(() => stored().includes(n))));
     expect(seenAtAnswer).toEqual([true, true, true]);
   });
+
+  it('takes a unit that arrives while its batch runs into that batch, up to the batch size', async () => {
+    const batches: number[] = [];
+    const units = groupCommit(db, { maxBatch: 3, onBatch: (size) => batches.push(size) });
+    const late: Promise<number>[] = [];
+    // Units that arrive on a later turn of the event loop, while the first unit's batch is open.
+    const first = async (tx: Tx) => {
+      setImmediate(() => late.push(units.run(insert(2)), units.run(insert(3)), units.run(insert(4))));
+      return insert(1)(tx);
+    };
+    expect(await units.run(first)).toBe(1);
+    expect(await Promise.all(late)).toEqual([2, 3, 4]);
+    expect(batches).toEqual([3, 1]);
+    expect(stored()).toEqual([1, 2, 3, 4]);
+  });
 });
