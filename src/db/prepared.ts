@@ -13,6 +13,9 @@ class Slot {
 
 type Compiled = { query: CompiledQuery; slots: readonly unknown[] };
 
+/** Compiled variants kept per query (engines × list lengths): the oldest goes first beyond it. */
+const MAX_VARIANTS = 64;
+
 /**
  * Arguments of a prepared query: scalars or lists (one compiled query per list length); an undefined
  * one is left out of the query, as Kysely leaves out an undefined column of an insert.
@@ -53,6 +56,8 @@ export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Comp
       const query = build(tx as Db, stand).compile();
       found = { query, slots: query.parameters };
       compiled.set(key, found);
+      // Lists of unusual lengths (an order's thousands of units) must not pile up compiled texts.
+      if (compiled.size > MAX_VARIANTS) compiled.delete(compiled.keys().next().value!);
     }
     return found;
   }

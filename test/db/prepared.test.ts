@@ -42,6 +42,20 @@ describe('prepared queries', () => {
     expect(builds).toBe(2);
   });
 
+  it('keeps a bounded number of compiled lengths, compiling a forgotten one again when it returns', async () => {
+    let builds = 0;
+    const valuesOf = prepareQuery((db, { keys }: { keys: readonly string[] }) => {
+      builds += 1;
+      return db.selectFrom('settings').select('value').where('key', 'in', keys);
+    });
+    for (let length = 1; length <= 70; length++) await valuesOf.execute(t.app.db, { keys: Array(length).fill('prepared.a') });
+    expect(builds).toBe(70);
+    expect(await valuesOf.execute(t.app.db, { keys: Array(70).fill('prepared.a') })).toEqual([{ value: 'first' }]);
+    expect(builds).toBe(70);
+    expect(await valuesOf.execute(t.app.db, { keys: ['prepared.a'] })).toEqual([{ value: 'first' }]);
+    expect(builds).toBe(71);
+  });
+
   it('uses the same argument twice, as a limit, and inside a transaction', async () => {
     const after = prepareQuery((db, { from, limit }: { from: string; limit: number }) => db
       .selectFrom('settings').select('key').where('key', '>=', from).where('key', '!=', from).where('key', 'like', 'prepared.%').orderBy('key').limit(limit));
