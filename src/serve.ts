@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { App } from './app.js';
 import type { Role } from './config.js';
+import { startCheckpointer, type Checkpointer } from './db/checkpointer.js';
 import { runFirstRun, type DemoLoader } from './first-run.js';
 import { buildServer } from './http/server.js';
 import { startWorker } from './jobs/scheduler.js';
@@ -28,6 +29,17 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
+/** How often the server checkpoints the SQLite WAL from its own thread. */
+const CHECKPOINT_EVERY_MS = 250;
+
+/** A SQLite server checkpoints from a thread of its own, so no commit of a request carries a checkpoint. */
+function startWalCheckpoints(app: App, logger: Logger): Checkpointer | undefined {
+  if (app.config.engine !== 'sqlite' || app.config.sqlitePath === ':memory:') return undefined;
+  const checkpointer = startCheckpointer(app.config.sqlitePath, { everyMs: CHECKPOINT_EVERY_MS });
+  checkpointer.events.on('error', (error: Error) => logger.warn({ err: error }, 'checkpoint thread failed; commits checkpoint again'));
+  return checkpointer;
+}
+
 /**
  * What `resell start` runs on a migrated App: the HTTP server on HOST:PORT (roles all/api), then the
  * first run (demo and credentials, once), then the scheduler (roles all/worker). Listening comes first
@@ -48,12 +60,14 @@ export async function startServer(app: App, options: ServeOptions, deps: ServeDe
     throw error;
   }
   const stopWorker = options.role === 'api' ? undefined : startWorker(app, deps.logger);
+  const checkpointer = startWalCheckpoints(app, deps.logger);
   deps.logger.info({ role: options.role, url, publicUrl: app.config.publicUrl }, 'resell started');
   return {
     url,
     async stop() {
       await server?.close();
       await stopWorker?.();
+      await checkpointer?.stop();
     },
   };
 }
