@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type PostgresPool, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { isPreparedSql } from './prepared.js';
 import type { Db } from './schema.js';
 import { groupCommit, transactionPerUnit, type UnitsOfWork } from './units-of-work.js';
 
@@ -31,18 +32,19 @@ export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 
   return new Kysely({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(config.sqlitePath)) }) });
 }
 
-/** SQL texts given a statement name on PostgreSQL: every shape the server runs, not the long tail of imports. */
-const NAMED_STATEMENTS = 1000;
+/** Statement names a pool hands out at most: a bound whatever the prepared queries compile over time. */
+const NAMED_STATEMENTS = 5000;
 
 /**
- * A pool whose connections run each parameterised SQL text as a named statement: PostgreSQL parses
- * and plans it once per connection instead of at every call (the statements of an order were re-planned
- * each time). Texts beyond the first NAMED_STATEMENTS run unnamed, so the server keeps a bounded set.
+ * A pool whose connections run the SQL of prepared queries (`prepareQuery`: the statements request
+ * paths run at every call) as named statements: PostgreSQL parses and plans each once per connection
+ * instead of at every call. Other statements (imports, administration) run unnamed, as before.
  */
 function withNamedStatements(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
   const patched = new WeakSet<pg.PoolClient>();
   const nameOf = (text: string): string | undefined => {
+    if (!isPreparedSql(text)) return undefined;
     let name = names.get(text);
     if (name === undefined && names.size < NAMED_STATEMENTS) {
       name = `resell_${names.size + 1}`;

@@ -16,6 +16,14 @@ type Compiled = { query: CompiledQuery; slots: readonly unknown[] };
 /** Compiled variants kept per query (engines × list lengths): the oldest goes first beyond it. */
 const MAX_VARIANTS = 64;
 
+/** SQL texts of the variants kept, of every prepared query: what the PostgreSQL pool runs as named statements. */
+const preparedTexts = new Set<string>();
+
+/** Whether `sql` is the text of a prepared query: a statement the server runs again and again. */
+export function isPreparedSql(sql: string): boolean {
+  return preparedTexts.has(sql);
+}
+
 /**
  * Arguments of a prepared query: scalars or lists (one compiled query per list length); an undefined
  * one is left out of the query, as Kysely leaves out an undefined column of an insert.
@@ -56,8 +64,13 @@ export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Comp
       const query = build(tx as Db, stand).compile();
       found = { query, slots: query.parameters };
       compiled.set(key, found);
+      preparedTexts.add(query.sql);
       // Lists of unusual lengths (an order's thousands of units) must not pile up compiled texts.
-      if (compiled.size > MAX_VARIANTS) compiled.delete(compiled.keys().next().value!);
+      if (compiled.size > MAX_VARIANTS) {
+        const oldest = compiled.keys().next().value!;
+        preparedTexts.delete(compiled.get(oldest)!.query.sql);
+        compiled.delete(oldest);
+      }
     }
     return found;
   }

@@ -1,5 +1,9 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { prepareQuery } from '../../src/db/prepared.js';
+import { freshDatabase, onPostgres } from '../support/database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Queries compiled once (issue 6): the hot paths build each query shape once per engine, then run it
@@ -83,5 +87,29 @@ describe('prepared queries', () => {
     const rename = prepareQuery((db, { from, to }: { from: string; to: string }) => db.updateTable('settings').set({ value: to }).where('value', '=', from));
     expect(await rename.executeChanges(t.app.db, { from: 'third', to: 'third' })).toBe(1);
     expect(await rename.executeChanges(t.app.db, { from: 'nothing', to: 'x' })).toBe(0);
+  });
+
+  it('runs as a statement PostgreSQL keeps prepared on the connection, while other queries run unnamed', async () => {
+    const place = await freshDatabase();
+    // One connection, so the statements listed are those of the connection the queries ran on.
+    const db = connectDatabase({ engine: onPostgres ? 'postgres' : 'sqlite', databaseUrl: place.url, sqlitePath: ':memory:' }, { schema: place.schema, poolSize: 1 });
+    try {
+      await migrateToLatest(db);
+      await db.insertInto('settings').values({ key: 'named.a', value: 'kept' }).execute();
+      const valueOf = prepareQuery((q, { key }: { key: string }) => q.selectFrom('settings').select('value').where('key', '=', key));
+      const compiled = db.selectFrom('settings').select('value').where('key', '=', 'named.a').compile().sql;
+      expect(await valueOf.executeTakeFirst(db, { key: 'named.a' })).toEqual({ value: 'kept' });
+      expect(await valueOf.executeTakeFirst(db, { key: 'named.a' })).toEqual({ value: 'kept' });
+      const adHoc = db.selectFrom('settings').select('key').where('value', '=', 'kept');
+      expect(await adHoc.execute()).toEqual([{ key: 'named.a' }]);
+      if (onPostgres) {
+        const named = (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)).rows.map((r) => r.statement);
+        expect(named).toContain(compiled);
+        expect(named).not.toContain(adHoc.compile().sql);
+      }
+    } finally {
+      await db.destroy();
+      await place.drop();
+    }
   });
 });
