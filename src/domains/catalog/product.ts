@@ -89,10 +89,26 @@ export function isInProductList(pos: PointOfSale, product: Product, parentOf: Re
   return product.categoryIds.some((id) => categories.includes(id) || categories.includes(parentOf.get(id) ?? -1));
 }
 
+/** What a POS charges for a product, in its currency. */
+export type PosPrice = Pick<SellableProduct, 'currency' | 'saleMinor' | 'retailerMinor' | 'publicMinor' | 'renewalMinor'>;
+
 /**
- * The product as this POS sells it, or undefined when it does not exist for the POS: outside its
- * product list, without a price in its currency, or at end of life.
+ * The product's prices in this POS (its sale price override first), or undefined when the POS does not
+ * sell it: outside its product list, without a price in its currency, or at end of life.
  */
+export function posPriceOf(
+  pos: PointOfSale,
+  product: Product,
+  posSaleMinor: number | undefined,
+  parentOf: ReadonlyMap<number, number | null>,
+): PosPrice | undefined {
+  if (product.status === 'end_of_life') return undefined;
+  const price = product.prices.find((p) => p.currency === pos.currency);
+  if (!price || !isInProductList(pos, product, parentOf)) return undefined;
+  return { currency: price.currency, saleMinor: posSaleMinor ?? price.sale, retailerMinor: price.retailer, publicMinor: price.public, renewalMinor: price.renewal };
+}
+
+/** The product as this POS sells it, or undefined when the POS does not sell it (posPriceOf). */
 export function sellableBy(
   pos: PointOfSale,
   product: Product,
@@ -100,19 +116,9 @@ export function sellableBy(
   posSaleMinor: number | undefined,
   parentOf: ReadonlyMap<number, number | null>,
 ): SellableProduct | undefined {
-  if (product.status === 'end_of_life') return undefined;
-  const price = product.prices.find((p) => p.currency === pos.currency);
-  if (!price || !isInProductList(pos, product, parentOf)) return undefined;
-  // Object.assign rather than a spread: on Node 20 a spread followed by new keys costs ~10 times more,
-  // which a 100,000-product feed pays once per product.
-  return Object.assign({}, product, {
-    publisher,
-    currency: price.currency,
-    saleMinor: posSaleMinor ?? price.sale,
-    retailerMinor: price.retailer,
-    publicMinor: price.public,
-    renewalMinor: price.renewal,
-  });
+  const price = posPriceOf(pos, product, posSaleMinor, parentOf);
+  // Object.assign rather than a spread: on Node 20 a spread followed by new keys costs ~10 times more.
+  return price && Object.assign({}, product, { publisher }, price);
 }
 
 /** Products whose units are not limited by a key pool (always status 100). */

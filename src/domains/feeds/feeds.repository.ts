@@ -111,7 +111,7 @@ export type FeedPageQuery = { afterRef: number; size: number; flag?: 'top' | 'ne
 export type FeedPage = {
   /**
    * Products in ref order, not at end of life (and with the flag, when asked). Products without a price
-   * in the POS's currency are here too: the POS's rules (sellableBy) leave them out.
+   * in the POS's currency are here too: the POS's rules (posPriceOf) leave them out.
    */
   products: Product[];
   /** The last ref the page covers; null when nothing is left after it (the page covers every ref above afterRef). */

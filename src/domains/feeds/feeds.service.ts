@@ -11,7 +11,7 @@ import {
   type FeedEntry, type FeedFormat, type FeedProductList, type FeedSettings,
 } from './feed.js';
 import { csvFeedStream } from './feed-csv.js';
-import { feedProductOf, listedProduct, type FeedContext } from './feed-product.js';
+import { feedProductOf, listedPrice, type FeedContext } from './feed-product.js';
 import { xmlFeedStream } from './feed-xml.js';
 import {
   catalogChangeMarks, catalogLanguages, findFeedFormat, findFeedPage, findFeedTail, findProductList, insertFeedFormat, insertProductList,
@@ -164,8 +164,8 @@ export function feedsService({ clock, tokens, publicUrl }: FeedsDeps) {
         const joined: number[] = [];
         for (const product of page.products) {
           if (listed >= limit) break;
-          const sellable = listedProduct(ctx, product, publishers.get(product.publisherId)!, page.overrides.get(product.ref));
-          if (!sellable) continue;
+          const price = listedPrice(ctx, product, page.overrides.get(product.ref));
+          if (!price) continue;
           listed += 1;
           const member = memberOf.get(product.ref);
           memberOf.delete(product.ref);
@@ -173,7 +173,7 @@ export function feedsService({ clock, tokens, publicUrl }: FeedsDeps) {
           if (addedAt === now) joined.push(product.ref);
           const released = product.status === 'pre_order' && product.releaseDate !== null && product.releaseDate <= ctx.today ? `${product.releaseDate}T00:00:00.000Z` : null;
           const changed = since === null || latest(product.updatedAt, addedAt, changedAt, released) > since;
-          rows.push({ ref: product.ref, entry: changed ? { kind: 'product', product: feedProductOf(ctx, sellable) } : null });
+          rows.push({ ref: product.ref, entry: changed ? { kind: 'product', product: feedProductOf(ctx, product, publishers.get(product.publisherId)!, price) } : null });
         }
         // What is left of the members in this range is no longer in the list.
         const left: number[] = [];
