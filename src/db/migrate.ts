@@ -1,4 +1,5 @@
-import { Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { isPostgres } from './migrations/portable.js';
 import type { Db } from './schema.js';
 import * as foundation from './migrations/2026-11-25T1900-foundation.js';
 import * as orders from './migrations/2026-11-25T2000-orders.js';
@@ -31,7 +32,7 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   // being dropped meanwhile (tests): an up-to-date schema needs none of it.
   if (await appliedCount(db) === Object.keys(MIGRATIONS).length) return [];
   // Kysely looks for its own tables in every schema unless told which: name the current one.
-  const schema = db.getExecutor().adapter instanceof PostgresAdapter
+  const schema = isPostgres(db)
     ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
     : undefined;
   const migrator = new Migrator({

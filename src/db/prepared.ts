@@ -1,4 +1,5 @@
-import { PostgresAdapter, type Compilable, type CompiledQuery } from 'kysely';
+import type { Compilable, CompiledQuery } from 'kysely';
+import { isPostgres } from './migrations/portable.js';
 import type { Db, Tx } from './schema.js';
 
 /** Stands for one argument (or one element of a list argument) while a prepared query is compiled. */
@@ -51,7 +52,7 @@ export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Comp
 
   function compiledFor(tx: Tx, args: A): Compiled {
     // The compiled text depends on the engine, the arguments given and the length of each list.
-    let key = tx.getExecutor().adapter instanceof PostgresAdapter ? 'pg' : 'sqlite';
+    let key = isPostgres(tx) ? 'pg' : 'sqlite';
     for (const name in args) {
       const value = args[name];
       key += value === undefined ? `,${name}?` : Array.isArray(value) ? `,${name}:${value.length}` : `,${name}`;

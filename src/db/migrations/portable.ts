@@ -1,7 +1,7 @@
 import { PostgresAdapter, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
 
 /** The one place migrations learn the engine: only the auto-numbered primary key differs. */
-export function isPostgres(db: Kysely<unknown>): boolean {
+export function isPostgres(db: { getExecutor(): { adapter: object } }): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 

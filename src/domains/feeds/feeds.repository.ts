@@ -1,4 +1,5 @@
-import { sql, SqliteAdapter, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import { isPostgres } from '../../db/migrations/portable.js';
 import type { Database, FeedFormatsTable, ProductListsTable, ProductsTable, Tx } from '../../db/schema.js';
 import { productOf, type Product, type ProductChildRows } from '../catalog/index.js';
 import { FEED_VERSION, type FeedCharset, type FeedColumn, type FeedFormat, type FeedOutput, type FeedProductList, type LineEnding, type ListKind } from './feed.js';
@@ -193,7 +194,7 @@ async function findPageProducts(tx: Tx, query: FeedPageQuery): Promise<Selectabl
   if (query.flag === 'top') select = select.where('flag_top', '=', 1);
   if (query.flag === 'new') select = select.where('flag_new', '=', 1);
   select = select.orderBy('ref').limit(query.size);
-  if (!(tx.getExecutor().adapter instanceof SqliteAdapter)) return select.selectAll().execute();
+  if (isPostgres(tx)) return select.selectAll().execute();
   const rows = await select.select(sql<string>`json_object(${sql.join(PRODUCT_COLUMNS.flatMap((c) => [sql.lit(c), sql.ref(c)]))})`.as('row')).execute();
   return rows.map((r) => JSON.parse(r.row) as Selectable<ProductsTable>);
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { isPostgres } from '../../db/migrations/portable.js';
 import { prepareQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/schema.js';
@@ -77,7 +77,7 @@ export async function assignFreeKeys(tx: Tx, productRef: number, count: number, 
 const freeKeysAssigned = prepareQuery((db, { productRef, count, at }: { productRef: number; count: number; at: string }) => {
   const oldestFree = () => db.selectFrom('serial_keys').select('id')
     .where('product_ref', '=', productRef).where('assigned_at', 'is', null).orderBy('id').limit(count);
-  if (!isPostgres(db as unknown as Kysely<unknown>)) {
+  if (!isPostgres(db)) {
     // One writer: no lock to take, and a plain subquery costs less than a CTE on SQLite.
     return db.updateTable('serial_keys').set({ assigned_at: at })
       .where('id', 'in', oldestFree()).where('assigned_at', 'is', null)
