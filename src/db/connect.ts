@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type PostgresPool, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { setWithin } from '../shared/bounded-map.js';
 import { isPreparedSql } from './prepared.js';
 import type { Db } from './schema.js';
 import { groupCommit, transactionPerUnit, type UnitsOfWork } from './units-of-work.js';
@@ -90,10 +91,7 @@ function withStatementCache(db: SqliteDatabase.Database): SqliteDialectConfig['d
         return cached;
       }
       const statement = db.prepare(sql);
-      if (!cached) {
-        cache.set(sql, statement);
-        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
+      if (!cached) setWithin(cache, sql, statement, STATEMENT_CACHE_SIZE);
       return statement;
     },
   } as SqliteDialectConfig['database'];

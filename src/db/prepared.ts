@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery } from 'kysely';
+import { setWithin } from '../shared/bounded-map.js';
 import { isPostgres } from './migrations/portable.js';
 import type { Db, Tx } from './schema.js';
 
@@ -64,14 +65,10 @@ export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Comp
       ])) as A;
       const query = build(tx as Db, stand).compile();
       found = { query, slots: query.parameters };
-      compiled.set(key, found);
       preparedTexts.add(query.sql);
       // Lists of unusual lengths (an order's thousands of units) must not pile up compiled texts.
-      if (compiled.size > MAX_VARIANTS) {
-        const oldest = compiled.keys().next().value!;
-        preparedTexts.delete(compiled.get(oldest)!.query.sql);
-        compiled.delete(oldest);
-      }
+      const dropped = setWithin(compiled, key, found, MAX_VARIANTS);
+      if (dropped) preparedTexts.delete(dropped[1].query.sql);
     }
     return found;
   }

@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/schema.js';
+import { setWithin } from '../../shared/bounded-map.js';
 import type { PointOfSale } from '../partners/index.js';
 import { categoryParents, findCatalogVersion, findPosSalePrices, findProducts, findPublishers } from './catalog.repository.js';
 import { sellableBy, type Product, type Publisher, type SellableProduct } from './product.js';
@@ -52,12 +53,8 @@ export function catalogReader(options: { maxProducts: number }): CatalogReader {
       const product = loaded.get(ref);
       if (!product) continue;
       out.set(ref, product);
-      cache.products.set(ref, product);
-    }
-    // Oldest entries first out: the hot products are read again and come back in at the end.
-    for (const ref of cache.products.keys()) {
-      if (cache.products.size <= options.maxProducts) break;
-      cache.products.delete(ref);
+      // Oldest entries first out: the hot products are read again and come back in at the end.
+      setWithin(cache.products, ref, product, options.maxProducts);
     }
     return new Map([...new Set(refs)].flatMap((ref) => (out.has(ref) ? [[ref, out.get(ref)!] as const] : [])));
   }

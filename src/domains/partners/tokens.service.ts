@@ -5,6 +5,7 @@ import type { Clock } from '../../shared/clock.js';
 import { AccessRefusal, InvalidToken } from '../../shared/errors.js';
 import { generateSecret, generateUuid } from '../../shared/ids.js';
 import type { Keyring } from '../../shared/keyring.js';
+import { setWithin } from '../../shared/bounded-map.js';
 import { isIpAllowed, type Partner, type PointOfSale } from './partner.js';
 import { findCallCredentials, findPartnerByRealm, findPartnersVersion, findPosBySecretDigest, findValidClientSecret, isClientSecretValid } from './partners.repository.js';
 
@@ -45,12 +46,6 @@ const KNOWN_CALLERS = 10_000;
 /** A caller found for a client secret and POS secret, while the partners version and both secrets last. */
 type KnownCaller = { caller: Caller; version: string; validUntil: number };
 
-/** Keeps at most `limit` entries: the oldest goes first. */
-function remember<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
-  map.set(key, value);
-  if (map.size > limit) map.delete(map.keys().next().value!);
-}
-
 /** The token service (Keycloak-like, as Nexway's) and the credential checks of every Connect call. */
 export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clock }) {
   // Imported once: jose would import raw key bytes again at every signature and verification.
@@ -70,7 +65,7 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
     const known = knownCallers.get(key);
     if (known && known.version === version && known.validUntil > now.getTime()) return known;
     const credentials = await findCallCredentials(tx, clientSecretId, posDigest, now);
-    if (credentials?.caller) remember(knownCallers, key, { caller: credentials.caller, version, validUntil: credentials.validUntil }, KNOWN_CALLERS);
+    if (credentials?.caller) setWithin(knownCallers, key, { caller: credentials.caller, version, validUntil: credentials.validUntil }, KNOWN_CALLERS);
     else knownCallers.delete(key);
     return credentials;
   }
@@ -145,7 +140,7 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
         const partnerId = Number(payload.sub);
         if (!Number.isInteger(partnerId) || typeof payload.csid !== 'number' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') throw new InvalidToken();
         const claims = { partnerId, clientSecretId: payload.csid, sessionId: payload.sid };
-        remember(verified, token, { claims, expiresAt: payload.exp * 1000 }, VERIFIED_TOKENS);
+        setWithin(verified, token, { claims, expiresAt: payload.exp * 1000 }, VERIFIED_TOKENS);
         return claims;
       } catch {
         throw new InvalidToken();
