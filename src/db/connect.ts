@@ -6,7 +6,8 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { setWithin } from '../shared/bounded-map.js';
 import { isPreparedSql } from './prepared.js';
-import type { Db } from './schema.js';
+import type { Database, Db } from './schema.js';
+import { noteLocalStatement, watchGenerations } from './snapshots.js';
 import { groupCommit, transactionPerUnit, type UnitsOfWork } from './units-of-work.js';
 
 // int8 (bigint money, counts) as numbers: every stored value is far below 2^53.
@@ -30,7 +31,7 @@ export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 
     });
     return new Kysely({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
   }
-  return new Kysely({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(config.sqlitePath)) }) });
+  return new Kysely({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(config.sqlitePath), noteLocalStatement) }) });
 }
 
 /** Statement names a pool hands out at most: a bound whatever the prepared queries compile over time. */
@@ -77,13 +78,15 @@ const STATEMENT_CACHE_SIZE = 2000;
 /**
  * A SQLite connection that prepares each distinct SQL text once (Kysely prepares every query it runs,
  * and parsing and planning the SQL cost as much as running it). Least recently used statements go
- * first; a statement still being iterated is not shared.
+ * first; a statement still being iterated is not shared. `beforeStatement` runs before each one.
  */
-function withStatementCache(db: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+function withStatementCache(db: SqliteDatabase.Database, beforeStatement?: () => void): SqliteDialectConfig['database'] {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => db.close(),
+    // Kysely prepares every statement it runs, just before running it.
     prepare(sql: string) {
+      beforeStatement?.();
       const cached = cache.get(sql);
       if (cached && !cached.busy) {
         cache.delete(sql);
@@ -114,7 +117,10 @@ export function connectReadDatabase(config: Pick<Config, 'engine' | 'sqlitePath'
   if (config.engine === 'postgres' || config.sqlitePath === ':memory:') return main;
   const db = new SqliteDatabase(config.sqlitePath, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 10000');
-  return new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
+  const read = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  watchGenerations(read, () => dataVersion.get() as number);
+  return read;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { prepareQuery } from './prepared.js';
 import type { Tx } from './schema.js';
+import { snapshotCache } from './snapshots.js';
 
 /**
  * What a process may keep in memory, each with the settings row that says whether it is still right:
@@ -9,9 +10,17 @@ import type { Tx } from './schema.js';
  */
 export type CacheVersionKey = 'catalog.version' | 'partners.version';
 
+// On the read connection a version is read again only after a commit (snapshots.ts).
+const versionsSeen = snapshotCache<CacheVersionKey, string>({ maxEntries: 8 });
+
 /** The current version of `key` ('' while nothing has renewed it). */
 export async function findCacheVersion(tx: Tx, key: CacheVersionKey): Promise<string> {
-  return (await versionOf.executeTakeFirst(tx, { key }))?.value ?? '';
+  const seen = versionsSeen.entriesFor(tx);
+  const known = seen?.get(key);
+  if (known !== undefined) return known;
+  const version = (await versionOf.executeTakeFirst(tx, { key }))?.value ?? '';
+  seen?.set(key, version);
+  return version;
 }
 
 /** Renews the version of `key` inside the changing transaction: every process's copy is then dropped. */

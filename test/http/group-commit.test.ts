@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { onPostgres } from '../support/database.js';
 import { createOrder, newPartnerOrderNumber, orderBody } from '../support/orders.js';
@@ -11,17 +8,12 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 // how many: units of work and commits.
 
 let t: TestApp;
-let dir: string;
 
+// On SQLite a file, as the product runs (startTestApp): requests authenticate on its read connection meanwhile.
 beforeAll(async () => {
-  // A SQLite file, as the product runs: requests authenticate on its read connection meanwhile.
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resell-gc-'));
-  t = await startTestApp(onPostgres ? {} : { env: { DATABASE_URL: `sqlite:${path.join(dir, 'resell.db')}` } });
+  t = await startTestApp();
 });
-afterAll(async () => {
-  await t.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => t.close());
 
 const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
 

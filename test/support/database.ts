@@ -9,8 +9,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 export const onPostgres = TEST_DATABASE_URL !== undefined && TEST_DATABASE_URL.startsWith('postgres');
 
 /**
- * A fresh, empty place for one test app: an in-memory SQLite file, or its own PostgreSQL schema,
- * named after the run; the run's global teardown drops them all (test/support/global-setup.ts).
+ * A fresh, empty place for one test app: an in-memory SQLite database (apps, CLI and servers under
+ * test use a file in their data folder instead), or its own PostgreSQL schema, named after the run; the run's global teardown drops them all (test/support/global-setup.ts).
  */
 export async function freshDatabase(): Promise<{ url: string; schema?: string; drop(): Promise<void> }> {
   if (!onPostgres) return { url: 'sqlite::memory:', drop: async () => {} };

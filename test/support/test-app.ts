@@ -11,7 +11,7 @@ import type { PosSettings } from '../../src/domains/partners/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { fixedClock, type FixedClock } from './clock.js';
-import { freshDatabase } from './database.js';
+import { freshDatabase, onPostgres } from './database.js';
 
 export type TestApp = {
   app: App;
@@ -21,6 +21,8 @@ export type TestApp = {
   /** Every log line the server wrote, for tests that check what logs must not carry. */
   logs: string[];
   dataDir: string;
+  /** A second app on the same database, with connections of its own (as another process's); the caller closes it. */
+  otherApp(): App;
   close(): Promise<void>;
 };
 
@@ -47,7 +49,8 @@ export async function startTestApp(options: { now?: string; env?: Record<string,
   const database = await freshDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'resell-test-'));
   const config = loadConfig({
-    DATABASE_URL: database.url,
+    // A file on SQLite, as the product runs: reads then go through the read-only connection and its caches.
+    DATABASE_URL: onPostgres ? database.url : `sqlite:${path.join(dataDir, 'resell.db')}`,
     DATA_DIR: dataDir,
     SIGNING_KEY: randomBytes(32).toString('hex'),
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
@@ -58,7 +61,8 @@ export async function startTestApp(options: { now?: string; env?: Record<string,
   const clock = fixedClock(options.now ?? '2026-06-15T10:00:00.000Z');
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
-  const app = createApp(config, { clock, ...(database.schema ? { database: { schema: database.schema, poolSize: 4 } } : {}) });
+  const appOptions = { clock, ...(database.schema ? { database: { schema: database.schema, poolSize: 4 } } : {}) };
+  const app = createApp(config, appOptions);
   let server: FastifyInstance;
   try {
     await migrateToLatest(app.db);
@@ -77,6 +81,7 @@ export async function startTestApp(options: { now?: string; env?: Record<string,
     logs,
     dataDir,
     given: givenFor(app, server),
+    otherApp: () => createApp(config, appOptions),
     close: async () => {
       await server.close();
       await app.close();

@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { OrderLinesTable, Tx } from '../../db/schema.js';
+import { snapshotCache } from '../../db/snapshots.js';
 import type { Clock } from '../../shared/clock.js';
 import { Refusal } from '../../shared/errors.js';
 import type { Keyring } from '../../shared/keyring.js';
@@ -9,7 +10,7 @@ import type { CatalogReader, Product } from '../catalog/index.js';
 import { fileUrl, metalinkUrl } from '../downloads/index.js';
 import { raiseEvent } from '../events/index.js';
 import type { Caller } from '../partners/index.js';
-import type { ClaimedKey, StockService } from '../stock/index.js';
+import type { ClaimedKey, SealedKeyRow, StockService } from '../stock/index.js';
 import { downloadEndDate, fillRemark, isPhysical, type OrderLineView, type OrderView } from './order.js';
 import { referenceRefusal, vatFlagsOf } from './order-checks.js';
 import type { PlaceOrderInput } from './order-input.js';
@@ -92,8 +93,15 @@ export type RenewalOrderDraft = {
   keepSerialsOf: number | undefined;
 };
 
+/** An order's rows as read for its answer; its serials stay sealed until an answer opens them. */
+type StoredOrder = Pick<ViewParts, 'lines' | 'items' | 'grants'> & { order: OrderViewRow; sealedKeys: SealedKeyRow[] };
+
+/** Orders whose rows are kept between commits (snapshots.ts): what partners poll after a sale. */
+const ORDERS_KEPT = 10_000;
+
 /** Orders of the partner API: placing them atomically, reading them back. */
 export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
+  const ordersSeen = snapshotCache<string, StoredOrder | null>({ maxEntries: ORDERS_KEPT });
   /** Serials of `count` units, `perUnit` each: claimed from the pool or generated, in unit order. */
   async function serialsFor(tx: Tx, product: Product, units: number): Promise<ClaimedKey[][]> {
     const perUnit = product.delivery.serialsPerUnit;
@@ -139,11 +147,15 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
     return { placed, parts };
   }
 
+  async function storedOrder(tx: Tx, order: OrderViewRow): Promise<StoredOrder> {
+    const parts = await loadOrderParts(tx, order.order_number);
+    return { order, ...parts, sealedKeys: await stock.findSealedKeys(tx, parts.items.map(serialSource)) };
+  }
+
   /** An order as answered, read back from the database (getOrderData). */
-  async function view(tx: Tx, order: OrderViewRow): Promise<OrderView> {
-    const { lines, items, grants } = await loadOrderParts(tx, order.order_number);
+  async function view(tx: Tx, { order, lines, items, grants, sealedKeys }: StoredOrder): Promise<OrderView> {
     const products = await catalog.findProducts(tx, lines.map((l) => l.product_ref));
-    const serials = await stock.revealKeys(tx, items.map(serialSource));
+    const serials = stock.openKeys(items.map(serialSource), sealedKeys);
     return viewOf(order, { lines, items, grants, serials, products });
   }
 
@@ -304,9 +316,16 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
 
     /** getOrderData: the partner's order (or renewal order) as answered; Refusal(1010) when it has none by that number. */
     async getOrder(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<OrderView> {
-      const order = await findOrder(tx, partnerId, partnerOrderNumber);
-      if (!order) throw new Refusal(1010);
-      return view(tx, order);
+      const seen = ordersSeen.entriesFor(tx);
+      const key = `${partnerId} ${partnerOrderNumber}`;
+      let stored = seen?.get(key);
+      if (stored === undefined) {
+        const order = await findOrder(tx, partnerId, partnerOrderNumber);
+        stored = order ? await storedOrder(tx, order) : null;
+        seen?.set(key, stored);
+      }
+      if (!stored) throw new Refusal(1010);
+      return view(tx, stored);
     },
 
     /** The existing order number of a partnerOrderNumber, if any (a retry after a lost answer). */

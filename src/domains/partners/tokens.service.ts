@@ -54,17 +54,18 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
   const knownCallers = new Map<string, KnownCaller>();
 
   /**
-   * The caller of a client secret and a POS secret digest: remembered while no partner, POS or secret
+   * The caller of a client secret and a POS secret: remembered while no partner, POS or secret
    * changed (the partners version, one indexed read) and neither secret expired, because the query
-   * behind it costs more than the rest of a stock call. Undefined when the client secret is not valid.
+   * behind it, and even the secret's digest, cost more than the rest of a stock call. Only pairs that
+   * found a caller are remembered. Undefined when the client secret is not valid.
    */
-  async function callerOf(tx: Tx, clientSecretId: number, posDigest: string, now: Date): Promise<{ caller: Caller | undefined } | undefined> {
+  async function callerOf(tx: Tx, clientSecretId: number, posSecret: string, now: Date): Promise<{ caller: Caller | undefined } | undefined> {
     // Read before the credentials: a change committed in between is seen by the next call.
     const version = await findPartnersVersion(tx);
-    const key = `${clientSecretId} ${posDigest}`;
+    const key = `${clientSecretId} ${posSecret}`;
     const known = knownCallers.get(key);
     if (known && known.version === version && known.validUntil > now.getTime()) return known;
-    const credentials = await findCallCredentials(tx, clientSecretId, posDigest, now);
+    const credentials = await findCallCredentials(tx, clientSecretId, keyring.digest(posSecret), now);
     if (credentials?.caller) setWithin(knownCallers, key, { caller: credentials.caller, version, validUntil: credentials.validUntil }, KNOWN_CALLERS);
     else knownCallers.delete(key);
     return credentials;
@@ -162,7 +163,7 @@ export function tokensService({ keyring, clock }: { keyring: Keyring; clock: Clo
         if (!(await isClientSecretValid(tx, claims.clientSecretId, now))) throw new InvalidToken();
         throw new AccessRefusal(70);
       }
-      const credentials = await callerOf(tx, claims.clientSecretId, keyring.digest(posSecret), now);
+      const credentials = await callerOf(tx, claims.clientSecretId, posSecret, now);
       if (!credentials) throw new InvalidToken();
       const found = credentials.caller;
       if (!found || found.partner.id !== claims.partnerId || found.partner.suspended || found.pos.suspended) throw new AccessRefusal(71);

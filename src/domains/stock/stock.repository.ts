@@ -112,7 +112,9 @@ const keysTied = prepareQuery((db, { ids, lineItemId }: { ids: readonly number[]
   .where('line_item_id', 'is', null));
 
 /** The sealed keys of line items, in assignment order. */
-export async function sealedKeysOf(tx: Tx, lineItemIds: readonly number[]): Promise<{ id: number; line_item_id: number; sealed: string }[]> {
+export type SealedKeyRow = { id: number; line_item_id: number; sealed: string };
+
+export async function sealedKeysOf(tx: Tx, lineItemIds: readonly number[]): Promise<SealedKeyRow[]> {
   if (lineItemIds.length === 0) return [];
   const rows = await sealedKeysOfItems.execute(tx, { lineItemIds: [...new Set(lineItemIds)] });
   return rows.map((r) => ({ id: r.id, line_item_id: r.line_item_id!, sealed: r.sealed }));

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Tx } from '../../db/schema.js';
+import { snapshotCache } from '../../db/snapshots.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Keyring } from '../../shared/keyring.js';
 import { hasUnlimitedStock, type CatalogReader, type Product } from '../catalog/index.js';
@@ -7,7 +8,7 @@ import type { PointOfSale } from '../partners/index.js';
 import { importKeysWith } from './keys-import.service.js';
 import { productStockStatus, serialFromPattern, statusCountCap, unitsOf, type StockStatus } from './stock.js';
 import { OutOfStock } from './stock.errors.js';
-import { assignFreeKeys, countFreeKeysUpTo, countPools, sealedKeysOf, tieKeysToLineItem, unassignKeys } from './stock.repository.js';
+import { assignFreeKeys, countFreeKeysUpTo, countPools, sealedKeysOf, tieKeysToLineItem, unassignKeys, type SealedKeyRow } from './stock.repository.js';
 
 /**
  * Available units of each ref's key pool (floor(free keys / serials per unit)), in one query whatever
@@ -53,11 +54,46 @@ export type ClaimedKey = { id: number; key: string };
 
 export type StockDeps = { keyring: Keyring; clock: Clock };
 
+/** Statuses kept between commits: 100 refs of each of 100 POS. */
+const STATUSES_KEPT = 10_000;
+
 /** Key pools: claims for orders, revealing keys to their buyer, imports. */
 export function stockService({ keyring, clock }: StockDeps) {
+  const statusesSeen = snapshotCache<string, StockStatus | null>({ maxEntries: STATUSES_KEPT });
+
+  function openKeys(lineItemIds: readonly number[], sealed: readonly SealedKeyRow[]): Map<number, string[]> {
+    const out = new Map<number, string[]>(lineItemIds.map((id) => [id, []]));
+    for (const row of sealed) out.get(row.line_item_id)!.push(keyring.decrypt(row.sealed));
+    return out;
+  }
+
   return {
     availableUnits,
-    stockStatuses,
+
+    /**
+     * stockStatuses, answered from memory for a ref this POS asked about since the last commit of any
+     * process, on a connection that can tell (the SQLite read connection: snapshots.ts); read from the
+     * database otherwise. Partners poll stock far more often than keys are claimed or imported.
+     */
+    async stockStatuses(catalog: CatalogReader, tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
+      const seen = statusesSeen.entriesFor(tx);
+      if (!seen) return stockStatuses(catalog, tx, pos, refs);
+      const out = new Map<number, StockStatus>();
+      const missing: number[] = [];
+      for (const ref of refs) {
+        const status = seen.get(`${pos.id} ${ref}`);
+        if (status === undefined) missing.push(ref);
+        else if (status !== null) out.set(ref, status);
+      }
+      if (missing.length === 0) return out;
+      const read = await stockStatuses(catalog, tx, pos, missing);
+      for (const ref of missing) {
+        const status = read.get(ref);
+        seen.set(`${pos.id} ${ref}`, status ?? null);
+        if (status !== undefined) out.set(ref, status);
+      }
+      return out;
+    },
 
     /**
      * Assigns `count` free keys of a product, oldest first, inside the caller's transaction and returns
@@ -112,10 +148,14 @@ export function stockService({ keyring, clock }: StockDeps) {
      * partner asking (the buyer): keys are decrypted for nobody else.
      */
     async revealKeys(tx: Tx, lineItemIds: readonly number[]): Promise<Map<number, string[]>> {
-      const out = new Map<number, string[]>(lineItemIds.map((id) => [id, []]));
-      for (const row of await sealedKeysOf(tx, lineItemIds)) out.get(row.line_item_id)!.push(keyring.decrypt(row.sealed));
-      return out;
+      return openKeys(lineItemIds, await sealedKeysOf(tx, lineItemIds));
     },
+
+    /** The keys of line items still sealed, as stored: what a cache may keep (openKeys reveals them). */
+    findSealedKeys: sealedKeysOf,
+
+    /** revealKeys of keys read with findSealedKeys. */
+    openKeys,
 
     importKeys: importKeysWith({ keyring, clock }),
   };

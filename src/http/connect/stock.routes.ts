@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
-import { stockStatuses, type StockStatus } from '../../domains/stock/index.js';
+import type { StockStatus } from '../../domains/stock/index.js';
 import { itemMessage, Refusal } from '../../shared/errors.js';
 import { readId } from './fields.js';
 import { connectRoute } from './route.js';
@@ -61,7 +61,7 @@ export async function stockRoutes(server: FastifyInstance, { app }: { app: App }
       if (sent.length > MAX_STOCK_REFS) throw new Refusal(101);
       const refs = sent.map((value) => readId(value));
       const valid = refs.flatMap((read) => (read.kind === 'ok' ? [read.value] : []));
-      const statuses = await stockStatuses(app.catalogReader, app.readDb, caller.pos, valid);
+      const statuses = await app.stock.stockStatuses(app.catalogReader, app.readDb, caller.pos, valid);
       const productStatus = refs.map((read, i) => {
         if (read.kind !== 'ok') return entry(echoable(sent[i]), null, 101);
         const status = statuses.get(read.value);

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import SqliteDatabase from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectDatabase, connectReadDatabase } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Db } from '../../src/db/schema.js';
+import { generationOf, noteLocalStatement, snapshotCache, watchGenerations } from '../../src/db/snapshots.js';
+
+// Reads cached between commits (issue 6): on the SQLite read connection, what was read stays valid
+// until anything is committed. A commit of this process must show at once, one of another process
+// (here a connection of its own that the product did not open) from the next turn of the event loop.
+
+let dir: string;
+let main: Db;
+let read: Db;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resell-snapshots-'));
+  const config = { engine: 'sqlite' as const, databaseUrl: '', sqlitePath: path.join(dir, 'resell.db') };
+  main = connectDatabase(config);
+  await migrateToLatest(main);
+  read = connectReadDatabase(config, main);
+});
+afterEach(async () => {
+  await read.destroy();
+  await main.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const setting = (key: string) => main.insertInto('settings').values({ key, value: 'x' }).execute();
+
+describe('snapshot caches on the SQLite read connection', () => {
+  it('keep an entry while nothing is committed, across turns', async () => {
+    const cache = snapshotCache<string, number>({ maxEntries: 10 });
+    cache.entriesFor(read)!.set('a', 1);
+    await nextTurn();
+    await read.selectFrom('settings').selectAll().execute();
+    expect(cache.entriesFor(read)!.get('a')).toBe(1);
+  });
+
+  it('drop every entry at once when this process commits, in the same turn', async () => {
+    const cache = snapshotCache<string, number>({ maxEntries: 10 });
+    cache.entriesFor(read)!.set('a', 1);
+    await setting('one');
+    expect(cache.entriesFor(read)!.get('a')).toBeUndefined();
+  });
+
+  it('drop every entry from the next turn on when another process commits', async () => {
+    const cache = snapshotCache<string, number>({ maxEntries: 10 });
+    cache.entriesFor(read)!.set('a', 1);
+    const other = new SqliteDatabase(path.join(dir, 'resell.db'));
+    try {
+      other.prepare("insert into settings (key, value) values ('other', 'x')").run();
+    } finally {
+      other.close();
+    }
+    await nextTurn();
+    expect(cache.entriesFor(read)!.get('a')).toBeUndefined();
+  });
+
+  it('do not keep what was set for a generation that a commit has ended', async () => {
+    const cache = snapshotCache<string, number>({ maxEntries: 10 });
+    const before = cache.entriesFor(read)!;
+    await setting('two');
+    const after = cache.entriesFor(read)!;
+    before.set('late', 1);
+    expect(after.get('late')).toBeUndefined();
+    expect(cache.entriesFor(read)!.get('late')).toBeUndefined();
+  });
+
+  it('keep at most maxEntries, the oldest going first', () => {
+    const cache = snapshotCache<string, number>({ maxEntries: 2 });
+    const entries = cache.entriesFor(read)!;
+    entries.set('a', 1);
+    entries.set('b', 2);
+    entries.set('c', 3);
+    expect([entries.get('a'), entries.get('b'), entries.get('c')]).toEqual([undefined, 2, 3]);
+  });
+
+  it('cache nothing on the writing connection, which does not see its own commits', () => {
+    expect(generationOf(main)).toBeUndefined();
+    expect(snapshotCache({ maxEntries: 10 }).entriesFor(main)).toBeUndefined();
+  });
+});
+
+describe('generationOf', () => {
+  it('reads the data version once per turn while this process runs no statement, and again after one', async () => {
+    let reads = 0;
+    const db = {};
+    watchGenerations(db, () => ++reads);
+    expect([generationOf(db), generationOf(db), generationOf(db)]).toEqual([1, 1, 1]);
+    noteLocalStatement();
+    expect(generationOf(db)).toBe(2);
+    await nextTurn();
+    expect(generationOf(db)).toBe(3);
+    expect(reads).toBe(3);
+  });
+});
