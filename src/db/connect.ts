@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type PostgresPool, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql, SqliteDialect, type DatabaseConnection, type Driver, type PostgresPool, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { setWithin } from '../shared/bounded-map.js';
@@ -29,10 +29,15 @@ export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 
       max: options.poolSize ?? 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
-    return new Kysely({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
+    watchGenerations(db, async () => (await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db)).rows[0]!.snapshot);
+    return db;
   }
   return new Kysely({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(config.sqlitePath), noteLocalStatement) }) });
 }
+
+/** Statements that cannot write; every other one counts as a possible change (snapshots.ts). */
+const READS = /^\s*select\b/i;
 
 /** Statement names a pool hands out at most: a bound whatever the prepared queries compile over time. */
 const NAMED_STATEMENTS = 5000;
@@ -41,6 +46,7 @@ const NAMED_STATEMENTS = 5000;
  * A pool whose connections run the SQL of prepared queries (`prepareQuery`: the statements request
  * paths run at every call) as named statements: PostgreSQL parses and plans each once per connection
  * instead of at every call. Other statements (imports, administration) run unnamed, as before.
+ * Every statement that may write is noted once answered, for the caches kept between commits.
  */
 function withNamedStatements(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
@@ -61,10 +67,13 @@ function withNamedStatements(pool: pg.Pool): PostgresPool {
       const client = await connect();
       if (!patched.has(client)) {
         patched.add(client);
-        const query = client.query.bind(client) as (config: unknown, values?: unknown[]) => Promise<pg.QueryResult>;
-        client.query = ((text: unknown, values?: unknown[]) => {
-          const name = typeof text === 'string' && values !== undefined && values.length > 0 ? nameOf(text) : undefined;
-          return name === undefined ? query(text, values) : query({ name, text, values });
+        const query = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => Promise<pg.QueryResult>;
+        client.query = ((text: unknown, values?: unknown[], callback?: unknown) => {
+          // Kysely passes SQL text and values and takes a promise; anything else passes through as sent.
+          if (typeof text !== 'string' || callback !== undefined || typeof values === 'function') return query(text, values, callback);
+          const name = values !== undefined && values.length > 0 ? nameOf(text) : undefined;
+          const result = name === undefined ? query(text, values) : query({ name, text, values });
+          return READS.test(text) ? result : result.finally(noteLocalStatement);
         }) as typeof client.query;
       }
       return client;

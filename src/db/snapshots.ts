@@ -1,36 +1,42 @@
 import { setWithin } from '../shared/bounded-map.js';
 
 /**
- * Read connections that can tell whether anything was committed since they last looked: SQLite's
- * `PRAGMA data_version` changes on a connection whenever another connection, of this process or any
- * other, committed to the database. The read-only connection never writes, so every change is some
- * other connection's and shows. A connection that also writes (the main one) does not see its own
- * commits in it, so only the read-only connection is registered; PostgreSQL has no such counter and
- * is never registered.
+ * Databases that can tell whether anything was committed since they last looked, so that what was
+ * read from them can be kept until then:
+ * - SQLite: `PRAGMA data_version` on the read-only connection changes whenever another connection,
+ *   of this process or any other, committed. That connection never writes, so every change shows.
+ *   The main connection does not see its own commits in it and is not registered.
+ * - PostgreSQL: `pg_current_snapshot()`, which changes whenever a transaction that wrote commits
+ *   (two equal snapshots see exactly the same transactions), for one round trip.
  *
- * The pragma takes the file's read lock (two system calls), which under load cost more than the
- * cached reads it guards; so the generation read is kept until the event loop's next turn, or until
- * a statement runs on a writing connection of this process (`noteLocalStatement`), whichever comes
- * first. A commit of this process thus shows at once; one of another process (a CLI command, a
- * second server) from the next turn on, which is also when a request sent after it is read.
+ * Either costs more under load than the cached reads it guards (a file lock, a round trip), so a
+ * generation read is kept until the event loop's next turn, or until a statement that may write
+ * ran on a connection of this process (`noteLocalStatement`), whichever comes first. A commit of
+ * this process thus shows at once; one of another process (a CLI command, a second server) from the
+ * next turn on, which is also when a request sent after it is read.
  */
-type Watched = { read: () => number; generation: number | undefined; localStatements: number };
+export type Generation = number | string;
+
+type Watched = { read: () => Generation | Promise<Generation>; generation: Generation | Promise<Generation> | undefined; localStatements: number };
 
 const watched = new WeakMap<object, Watched>();
 let localStatements = 0;
 
-/** Registers `db` as a connection whose `read` moves at every commit of any other connection. */
-export function watchGenerations(db: object, read: () => number): void {
+/** Registers `db` as a database whose `read` moves at every commit of any other connection. */
+export function watchGenerations(db: object, read: () => Generation | Promise<Generation>): void {
   watched.set(db, { read, generation: undefined, localStatements: 0 });
 }
 
-/** Called for every statement run on a connection of this process that may write (before it runs). */
+/**
+ * Called for every statement that may write on a connection of this process: before it runs on
+ * SQLite (synchronous), once it has returned on PostgreSQL (a commit is visible once answered).
+ */
 export function noteLocalStatement(): void {
   localStatements++;
 }
 
 /** The data generation `db` sees now, or undefined when it cannot tell (caching on it is then off). */
-export function generationOf(db: object): number | undefined {
+export function generationOf(db: object): Generation | Promise<Generation> | undefined {
   const state = watched.get(db);
   if (!state) return undefined;
   if (state.generation !== undefined && state.localStatements === localStatements) return state.generation;
@@ -48,7 +54,7 @@ export function generationOf(db: object): number | undefined {
  */
 export type SnapshotCache<K, V> = {
   /** The entries valid now on `db` (empty after a commit); undefined when `db` cannot tell (do not cache). */
-  entriesFor(db: object): SnapshotEntries<K, V> | undefined;
+  entriesFor(db: object): Promise<SnapshotEntries<K, V> | undefined>;
 };
 
 export type SnapshotEntries<K, V> = {
@@ -58,11 +64,12 @@ export type SnapshotEntries<K, V> = {
 
 export function snapshotCache<K, V>(options: { maxEntries: number }): SnapshotCache<K, V> {
   let source: object | undefined;
-  let generation: number | undefined;
+  let generation: Generation | undefined;
   let entries = new Map<K, V>();
   return {
-    entriesFor(db) {
-      const now = generationOf(db);
+    async entriesFor(db) {
+      // A generation that cannot be read (a lost connection) turns caching off for this call.
+      const now = await Promise.resolve(generationOf(db)).catch(() => undefined);
       if (now === undefined) return undefined;
       if (db !== source || now !== generation) {
         source = db;

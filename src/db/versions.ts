@@ -15,7 +15,7 @@ const versionsSeen = snapshotCache<CacheVersionKey, string>({ maxEntries: 8 });
 
 /** The current version of `key` ('' while nothing has renewed it). */
 export async function findCacheVersion(tx: Tx, key: CacheVersionKey): Promise<string> {
-  const seen = versionsSeen.entriesFor(tx);
+  const seen = await versionsSeen.entriesFor(tx);
   const known = seen?.get(key);
   if (known !== undefined) return known;
   const version = (await versionOf.executeTakeFirst(tx, { key }))?.value ?? '';

@@ -3,86 +3,115 @@ import os from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectDatabase, connectReadDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/schema.js';
 import { generationOf, noteLocalStatement, snapshotCache, watchGenerations } from '../../src/db/snapshots.js';
+import { freshDatabase, onPostgres } from '../support/database.js';
 
-// Reads cached between commits (issue 6): on the SQLite read connection, what was read stays valid
-// until anything is committed. A commit of this process must show at once, one of another process
-// (here a connection of its own that the product did not open) from the next turn of the event loop.
+// Reads cached between commits (issue 6): on the SQLite read connection, and on PostgreSQL, what was
+// read stays valid until anything is committed. A commit of this process must show at once, one of
+// another process (here a connection the product did not open) from the next turn of the event loop.
 
 let dir: string;
+let place: Awaited<ReturnType<typeof freshDatabase>>;
 let main: Db;
 let read: Db;
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resell-snapshots-'));
-  const config = { engine: 'sqlite' as const, databaseUrl: '', sqlitePath: path.join(dir, 'resell.db') };
-  main = connectDatabase(config);
+  place = await freshDatabase();
+  const config = { engine: onPostgres ? 'postgres' as const : 'sqlite' as const, databaseUrl: place.url, sqlitePath: path.join(dir, 'resell.db') };
+  main = connectDatabase(config, { schema: place.schema, poolSize: 2 });
   await migrateToLatest(main);
   read = connectReadDatabase(config, main);
 });
 afterEach(async () => {
-  await read.destroy();
+  if (read !== main) await read.destroy();
   await main.destroy();
+  await place.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** A commit by a connection of its own, as another process makes one. */
+async function foreignCommit(key: string): Promise<void> {
+  if (onPostgres) {
+    const client = new pg.Client({ connectionString: place.url, options: `-c search_path=${place.schema}` });
+    await client.connect();
+    try {
+      await client.query('insert into settings (key, value) values ($1, $2)', [key, 'x']);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const other = new SqliteDatabase(path.join(dir, 'resell.db'));
+  try {
+    other.prepare('insert into settings (key, value) values (?, ?)').run(key, 'x');
+  } finally {
+    other.close();
+  }
+}
+
 const setting = (key: string) => main.insertInto('settings').values({ key, value: 'x' }).execute();
 
-describe('snapshot caches on the SQLite read connection', () => {
+describe(`snapshot caches on the read connection (${onPostgres ? 'PostgreSQL' : 'SQLite'})`, () => {
   it('keep an entry while nothing is committed, across turns', async () => {
     const cache = snapshotCache<string, number>({ maxEntries: 10 });
-    cache.entriesFor(read)!.set('a', 1);
+    (await cache.entriesFor(read))!.set('a', 1);
     await nextTurn();
     await read.selectFrom('settings').selectAll().execute();
-    expect(cache.entriesFor(read)!.get('a')).toBe(1);
+    expect((await cache.entriesFor(read))!.get('a')).toBe(1);
   });
 
   it('drop every entry at once when this process commits, in the same turn', async () => {
     const cache = snapshotCache<string, number>({ maxEntries: 10 });
-    cache.entriesFor(read)!.set('a', 1);
+    (await cache.entriesFor(read))!.set('a', 1);
     await setting('one');
-    expect(cache.entriesFor(read)!.get('a')).toBeUndefined();
+    expect((await cache.entriesFor(read))!.get('a')).toBeUndefined();
   });
 
   it('drop every entry from the next turn on when another process commits', async () => {
     const cache = snapshotCache<string, number>({ maxEntries: 10 });
-    cache.entriesFor(read)!.set('a', 1);
-    const other = new SqliteDatabase(path.join(dir, 'resell.db'));
-    try {
-      other.prepare("insert into settings (key, value) values ('other', 'x')").run();
-    } finally {
-      other.close();
-    }
+    (await cache.entriesFor(read))!.set('a', 1);
+    await foreignCommit('other');
     await nextTurn();
-    expect(cache.entriesFor(read)!.get('a')).toBeUndefined();
+    expect((await cache.entriesFor(read))!.get('a')).toBeUndefined();
   });
 
   it('do not keep what was set for a generation that a commit has ended', async () => {
     const cache = snapshotCache<string, number>({ maxEntries: 10 });
-    const before = cache.entriesFor(read)!;
+    const before = (await cache.entriesFor(read))!;
     await setting('two');
-    const after = cache.entriesFor(read)!;
+    const after = (await cache.entriesFor(read))!;
     before.set('late', 1);
     expect(after.get('late')).toBeUndefined();
-    expect(cache.entriesFor(read)!.get('late')).toBeUndefined();
+    expect((await cache.entriesFor(read))!.get('late')).toBeUndefined();
   });
 
-  it('keep at most maxEntries, the oldest going first', () => {
+  it('keep at most maxEntries, the oldest going first', async () => {
     const cache = snapshotCache<string, number>({ maxEntries: 2 });
-    const entries = cache.entriesFor(read)!;
+    const entries = (await cache.entriesFor(read))!;
     entries.set('a', 1);
     entries.set('b', 2);
     entries.set('c', 3);
     expect([entries.get('a'), entries.get('b'), entries.get('c')]).toEqual([undefined, 2, 3]);
   });
 
-  it('cache nothing on the writing connection, which does not see its own commits', () => {
-    expect(generationOf(main)).toBeUndefined();
-    expect(snapshotCache({ maxEntries: 10 }).entriesFor(main)).toBeUndefined();
+  it('cache nothing on SQLite\'s writing connection, which does not see its own commits (on PostgreSQL the pool is the read connection)', async () => {
+    expect(read === main).toBe(onPostgres);
+    if (!onPostgres) {
+      expect(generationOf(main)).toBeUndefined();
+      expect(await snapshotCache({ maxEntries: 10 }).entriesFor(main)).toBeUndefined();
+    }
+  });
+
+  it('cache nothing on a transaction, which may hold its own writes', async () => {
+    await main.transaction().execute(async (tx) => {
+      expect(await snapshotCache({ maxEntries: 10 }).entriesFor(tx)).toBeUndefined();
+    });
   });
 });
 

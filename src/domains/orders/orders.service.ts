@@ -316,7 +316,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
 
     /** getOrderData: the partner's order (or renewal order) as answered; Refusal(1010) when it has none by that number. */
     async getOrder(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<OrderView> {
-      const seen = ordersSeen.entriesFor(tx);
+      const seen = await ordersSeen.entriesFor(tx);
       const key = `${partnerId} ${partnerOrderNumber}`;
       let stored = seen?.get(key);
       if (stored === undefined) {

@@ -76,7 +76,7 @@ export function stockService({ keyring, clock }: StockDeps) {
      * database otherwise. Partners poll stock far more often than keys are claimed or imported.
      */
     async stockStatuses(catalog: CatalogReader, tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
-      const seen = statusesSeen.entriesFor(tx);
+      const seen = await statusesSeen.entriesFor(tx);
       if (!seen) return stockStatuses(catalog, tx, pos, refs);
       const out = new Map<number, StockStatus>();
       const missing: number[] = [];
