@@ -7,8 +7,9 @@ import { sellableBy, type Product, type Publisher, type SellableProduct } from '
 /**
  * Products as the order, stock, offer and subscription paths read them, from a per-process cache:
  * a product is read with seven queries, and the hot paths read the same few products again and
- * again. The cache is checked against the catalog version (one query) at every read, and emptied
- * when the version moved, so a catalog import by any process shows at once. POS prices are read
+ * again. The cache is checked against the catalog version (one query; on the read connection only
+ * after a commit, snapshots.ts) at every read, and emptied when the version moved, so a catalog
+ * import by any process shows at once. POS prices are read
  * every time (they change without the catalog).
  */
 export type CatalogReader = {

@@ -102,6 +102,7 @@ const ORDERS_KEPT = 10_000;
 /** Orders of the partner API: placing them atomically, reading them back. */
 export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   const ordersSeen = snapshotCache<string, StoredOrder | null>({ maxEntries: ORDERS_KEPT });
+
   /** Serials of `count` units, `perUnit` each: claimed from the pool or generated, in unit order. */
   async function serialsFor(tx: Tx, product: Product, units: number): Promise<ClaimedKey[][]> {
     const perUnit = product.delivery.serialsPerUnit;
@@ -147,6 +148,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
     return { placed, parts };
   }
 
+  /** The rows of an order's answer, in a fixed number of queries. */
   async function storedOrder(tx: Tx, order: OrderViewRow): Promise<StoredOrder> {
     const parts = await loadOrderParts(tx, order.order_number);
     return { order, ...parts, sealedKeys: await stock.findSealedKeys(tx, parts.items.map(serialSource)) };
@@ -314,7 +316,10 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
       return orderNumber;
     },
 
-    /** getOrderData: the partner's order (or renewal order) as answered; Refusal(1010) when it has none by that number. */
+    /**
+     * getOrderData: the partner's order (or renewal order) as answered; Refusal(1010) when it has none
+     * by that number. Its rows (or their absence) are kept until the next commit (snapshots.ts).
+     */
     async getOrder(tx: Tx, partnerId: number, partnerOrderNumber: string): Promise<OrderView> {
       const seen = await ordersSeen.entriesFor(tx);
       const key = `${partnerId} ${partnerOrderNumber}`;
