@@ -111,9 +111,9 @@ const keysTied = prepareQuery((db, { ids, lineItemId }: { ids: readonly number[]
   .where('assigned_at', 'is not', null)
   .where('line_item_id', 'is', null));
 
-/** The sealed keys of line items, in assignment order. */
 export type SealedKeyRow = { id: number; line_item_id: number; sealed: string };
 
+/** The sealed keys of line items, in assignment order. */
 export async function sealedKeysOf(tx: Tx, lineItemIds: readonly number[]): Promise<SealedKeyRow[]> {
   if (lineItemIds.length === 0) return [];
   const rows = await sealedKeysOfItems.execute(tx, { lineItemIds: [...new Set(lineItemIds)] });
