@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
+import { isPostgres } from '../../db/migrations/portable.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { Clock } from '../../shared/clock.js';
 import { FeedRefusal, InputError, NotFound } from '../../shared/errors.js';
@@ -133,8 +134,8 @@ export function feedsService({ clock, tokens, publicUrl }: FeedsDeps) {
   /**
    * The rows of a feed in ref order, one array per page. Each page also notes which products joined or
    * left the list, so a later `diff` can report removals (saved in batches, every one before the rows
-   * end, an early end included); with `since`, only rows changed after it. The next page is read while
-   * this one is being written out (one page ahead, no more).
+   * end, an early end included); with `since`, only rows changed after it. On PostgreSQL the next page
+   * is read while this one is being written out (one page ahead, no more).
    */
   async function* pages(db: Db, readDb: Db, ctx: FeedContext, since: string | null, changedAt: string, now: string): AsyncGenerator<FeedEntry[]> {
     const { list, pos } = ctx;
@@ -148,6 +149,10 @@ export function feedsService({ clock, tokens, publicUrl }: FeedsDeps) {
       return page;
     };
     const members = memberChanges(db, list.id, now);
+    // Reading ahead overlaps a page's round trips with writing the previous one. SQLite reads
+    // synchronously: a page read ahead would be read at once and only keep twice the objects alive
+    // (peak RSS 170-300 MB with it, 170-230 MB without, in the same time).
+    const readsAhead = isPostgres(readDb);
     let listed = 0;
     let next = read(0, false);
     try {
@@ -155,7 +160,7 @@ export function feedsService({ clock, tokens, publicUrl }: FeedsDeps) {
         const page = await next;
         const lastPage = page.upToRef === null || listed >= limit;
         // Read ahead, unless the list's limit may be reached within this page: what follows is then a tail.
-        const ahead = !lastPage && listed + page.products.length < limit ? read(page.upToRef!, false) : undefined;
+        const ahead = readsAhead && !lastPage && listed + page.products.length < limit ? read(page.upToRef!, false) : undefined;
         const missing = [...new Set(page.products.map((p) => p.publisherId))].filter((id) => !publishers.has(id));
         for (const [id, publisher] of await findPublishers(readDb, missing)) publishers.set(id, publisher);
 
