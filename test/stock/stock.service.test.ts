@@ -125,7 +125,7 @@ describe('claimKeys', () => {
   });
 });
 
-describe('attachKeys and revealKeys', () => {
+describe('attachKeys, findSealedKeys and openKeys', () => {
   it('reveals the keys of each line item, decrypted, in assignment order', async () => {
     const { ref } = await givenProduct(t.app.db, { serialsPerUnit: 2 });
     const keys = await givenKeys(t.app, ref, 4);
@@ -134,7 +134,7 @@ describe('attachKeys and revealKeys', () => {
       await t.app.stock.attachKeys(tx, claimed.slice(0, 2).map((k) => k.id), 501);
       await t.app.stock.attachKeys(tx, claimed.slice(2).map((k) => k.id), 502);
     });
-    const revealed = await t.app.stock.revealKeys(t.app.db, [502, 501, 503]);
+    const revealed = t.app.stock.openKeys([502, 501, 503], await t.app.stock.findSealedKeys(t.app.db, [502, 501, 503]));
     expect(Object.fromEntries(revealed)).toEqual({ 501: keys.slice(0, 2), 502: keys.slice(2), 503: [] });
   });
 
@@ -146,7 +146,8 @@ describe('attachKeys and revealKeys', () => {
     await expect(t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [first!.id], 602))).rejects.toThrow();
     const free = await t.app.db.selectFrom('serial_keys').select('id').where('product_ref', '=', ref).where('assigned_at', 'is', null).executeTakeFirstOrThrow();
     await expect(t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [free.id], 603))).rejects.toThrow();
-    expect(Object.fromEntries(await t.app.stock.revealKeys(t.app.db, [601, 602, 603]))).toEqual({ 601: [expect.any(String)], 602: [], 603: [] });
+    const ids = [601, 602, 603];
+    expect(Object.fromEntries(t.app.stock.openKeys(ids, await t.app.stock.findSealedKeys(t.app.db, ids)))).toEqual({ 601: [expect.any(String)], 602: [], 603: [] });
   });
 });
 

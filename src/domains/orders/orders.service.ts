@@ -131,7 +131,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         if (keys.length > 0) await stock.attachKeys(tx, keys.map((k) => k.id), lineItemId);
         placed.push({ lineItemId, product });
         parts.items.push({ id: lineItemId, order_line_id: lineId, subscription_id: draft.subscriptionId ?? null, serials_of_line_item_id: draft.serialsOf ?? null });
-        // In key order, as revealKeys reads them back.
+        // In key order, as findSealedKeys reads them back.
         parts.serials.set(lineItemId, [...keys].sort((a, b) => a.id - b.id).map((k) => k.key));
       }
       const grantIds = await insertDownloadGrants(tx, orderNumber, lineId, product.files.map((f) => f.id));

@@ -143,18 +143,14 @@ export function stockService({ keyring, clock }: StockDeps) {
       if (tied !== new Set(keyIds).size) throw new Error(`keys ${keyIds.join(',')} are not all claimed and untied`);
     },
 
-    /**
-     * The keys of line items, decrypted, in assignment order. Callers pass only line items of the
-     * partner asking (the buyer): keys are decrypted for nobody else.
-     */
-    async revealKeys(tx: Tx, lineItemIds: readonly number[]): Promise<Map<number, string[]>> {
-      return openKeys(lineItemIds, await sealedKeysOf(tx, lineItemIds));
-    },
-
-    /** The keys of line items still sealed, as stored: what a cache may keep (openKeys reveals them). */
+    /** The keys of line items still sealed, in assignment order: what a cache may keep (openKeys reveals them). */
     findSealedKeys: sealedKeysOf,
 
-    /** revealKeys of keys read with findSealedKeys. */
+    /**
+     * The keys of line items (read with findSealedKeys), decrypted, in assignment order; a line item
+     * without keys has none. Callers pass only line items of the partner asking (the buyer): keys are
+     * decrypted for nobody else.
+     */
     openKeys,
 
     importKeys: importKeysWith({ keyring, clock }),
