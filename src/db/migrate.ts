@@ -1,5 +1,5 @@
 import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
-import { isPostgres } from './migrations/portable.js';
+import { isPostgres } from './engine.js';
 import type { Db } from './schema.js';
 import * as foundation from './migrations/2026-11-25T1900-foundation.js';
 import * as orders from './migrations/2026-11-25T2000-orders.js';

@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import { setWithin } from '../shared/bounded-map.js';
-import { isPostgres } from './migrations/portable.js';
+import { isPostgres } from './engine.js';
 import type { Db, Tx } from './schema.js';
 
 /** Stands for one argument (or one element of a list argument) while a prepared query is compiled. */

@@ -1,9 +1,8 @@
-import { PostgresAdapter, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
+import { isPostgres } from '../engine.js';
 
-/** The one place migrations learn the engine: only the auto-numbered primary key differs. */
-export function isPostgres(db: { getExecutor(): { adapter: object } }): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
+// Migrations learn the engine here too: only the auto-numbered primary key differs.
+export { isPostgres };
 
 /** An auto-numbered integer primary key on either engine (identity on PostgreSQL, rowid on SQLite). */
 export function autoId(db: Kysely<unknown>): (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {

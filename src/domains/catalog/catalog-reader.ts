@@ -9,8 +9,8 @@ import { sellableBy, type Product, type Publisher, type SellableProduct } from '
  * a product is read with seven queries, and the hot paths read the same few products again and
  * again. The cache is checked against the catalog version (one query; on the read connection only
  * after a commit, snapshots.ts) at every read, and emptied when the version moved, so a catalog
- * import by any process shows at once. POS prices are read
- * every time (they change without the catalog).
+ * import by any process shows at once. POS prices are read every time (they change without the
+ * catalog).
  */
 export type CatalogReader = {
   /** Products by ref; unknown refs are absent. */

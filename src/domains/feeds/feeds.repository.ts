@@ -1,5 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
-import { isPostgres } from '../../db/migrations/portable.js';
+import { isPostgres } from '../../db/engine.js';
 import type { Database, FeedFormatsTable, ProductListsTable, ProductsTable, Tx } from '../../db/schema.js';
 import { productOf, type Product, type ProductChildRows } from '../catalog/index.js';
 import { FEED_VERSION, type FeedCharset, type FeedColumn, type FeedFormat, type FeedOutput, type FeedProductList, type LineEnding, type ListKind } from './feed.js';

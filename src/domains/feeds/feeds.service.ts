@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
-import { isPostgres } from '../../db/migrations/portable.js';
+import { isPostgres } from '../../db/engine.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { Clock } from '../../shared/clock.js';
 import { FeedRefusal, InputError, NotFound } from '../../shared/errors.js';

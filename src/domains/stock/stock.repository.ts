@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { isPostgres } from '../../db/migrations/portable.js';
+import { isPostgres } from '../../db/engine.js';
 import { prepareQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/schema.js';
 import type { PoolCount } from './stock.js';
