@@ -1,23 +1,12 @@
 // Driving a server with autocannon from a separate process (drive.mjs), and the bare-Fastify
 // baseline of the same request shape (baseline-server.mjs), measured once per run per shape.
-import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { cpuMsOf } from './machine.mjs';
 import { childEnv, exitOf, ROOT, runToEnd, spawnTracked, stopChild } from './processes.mjs';
 
 const DRIVER = path.join(ROOT, 'bench', 'lib', 'drive.mjs');
 const BASELINE_SERVER = path.join(ROOT, 'bench', 'lib', 'baseline-server.mjs');
-
-/** CPU time (user + system, ms) a process has used so far, from /proc: 0 where /proc is missing. */
-function cpuMsOf(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Runs drive.mjs with `options` against a server and adds the server's CPU time per request over the

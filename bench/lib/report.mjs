@@ -22,6 +22,7 @@ export function scenarioLines(result) {
     if (f.load?.samples?.length) lines.push(`  first failed answers: ${f.load.samples.map((s) => `${s.status} ${s.body.slice(0, 160)}`).join(' | ')}`);
   } else if (result.name === 'feed') {
     lines.push(`  ${number(f.rows)} rows, ${number(f.mb, 1)} MB: first byte ${number(f.ttfbSeconds, 3)} s, last byte ${number(f.lastByteSeconds, 3)} s (${number(f.throughput)} rows/s), peak RSS ${number(f.peakRssMb, 0)} MB (before ${number(f.rssBeforeMb, 0)} MB), errors ${f.errors}`);
+    if (f.serverCpuSeconds !== undefined) lines.push(`  CPU during the fetch: server ${number(f.serverCpuSeconds, 2)} s${f.databaseCpuSeconds === null ? '' : `, PostgreSQL ${number(f.databaseCpuSeconds, 2)} s`}`);
   } else if (result.name === 'renewals') {
     lines.push(`  ${number(f.terms)} renewals of ${number(f.subscriptions)} due in ${number(f.seconds, 2)} s with ${f.workers} worker(s): ${number(f.throughput)} renewals/s; failed ${f.failed}, duplicates ${f.duplicates}, errors ${f.errors}`);
   } else if (result.name === 'keyImport') {

@@ -3,11 +3,12 @@
 // a catalog file and imported with `resell catalog import`; the feed is defined with `resell feed create
 // --format csv --json` and fetched once, by a plain GET from another process. Peak RSS is the server
 // process's VmHWM after the fetch (its high-water mark since start: the fetch is the only work it does).
+// The CPU time the server (and PostgreSQL's processes) spent during the fetch is reported beside it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createPartner, PUBLISHER } from '../lib/connect.mjs';
-import { memoryOf } from '../lib/machine.mjs';
+import { commandCpuMs, cpuMsOf, memoryOf } from '../lib/machine.mjs';
 import { childEnv, MAIN, ROOT, runToEnd } from '../lib/processes.mjs';
 
 const FIRST_REF = 1_000_001;
@@ -89,6 +90,9 @@ export default {
     const printed = new URL(feed.url.replace('{secret}', encodeURIComponent(partner.secret)));
     const url = `${server.url}${printed.pathname}${printed.search}`;
     const before = memoryOf(server.pid);
+    // CPU seconds spent on the fetch: a figure a shared, noisy machine disturbs less than the time.
+    const databaseCpu = () => (ctx.engine === 'postgres' ? commandCpuMs('postgres') : 0);
+    const cpuBefore = { server: cpuMsOf(server.pid), database: databaseCpu() };
     let sampledPeakMb = before?.rssMb ?? 0;
     let sampling = true;
     const sampler = (async () => {
@@ -101,6 +105,8 @@ export default {
     const fetched = await runToEnd(process.execPath, [FETCHER, url], { env: childEnv(), timeoutMs: 600_000 }).finally(() => { sampling = false; });
     await sampler;
     const after = memoryOf(server.pid);
+    const serverCpuSeconds = (cpuMsOf(server.pid) - cpuBefore.server) / 1000;
+    const databaseCpuSeconds = ctx.engine === 'postgres' ? (databaseCpu() - cpuBefore.database) / 1000 : null;
     if (fetched.code !== 0) throw new Error(`feed fetch failed: ${fetched.stderr}`);
     const result = JSON.parse(fetched.stdout);
     // Lines of the body (a last line without EOL counted), the header line excluded.
@@ -121,6 +127,8 @@ export default {
       rssBeforeMb: before?.rssMb ?? null,
       peakRssMb: after?.peakRssMb ?? sampledPeakMb,
       sampledPeakRssMb: sampledPeakMb,
+      serverCpuSeconds,
+      databaseCpuSeconds,
       errors,
       ...(errors > 0 && { sample: { head: result.head, lastLine: result.lastLine } }),
       setup: { importSeconds: imported.seconds },

@@ -1,6 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import { isPostgres } from '../../db/engine.js';
-import type { Database, FeedFormatsTable, ProductListsTable, ProductsTable, Tx } from '../../db/schema.js';
+import { prepareQuery } from '../../db/prepared.js';
+import type { Database, Db, FeedFormatsTable, ProductListsTable, ProductsTable, Tx } from '../../db/schema.js';
 import { productOf, type Product, type ProductChildRows } from '../catalog/index.js';
 import { FEED_VERSION, type FeedCharset, type FeedColumn, type FeedFormat, type FeedOutput, type FeedProductList, type LineEnding, type ListKind } from './feed.js';
 
@@ -96,12 +97,16 @@ export async function catalogLanguages(tx: Tx): Promise<string[]> {
 
 export type ListMember = { ref: number; addedAt: string; removedAt: string | null };
 
-/** The products a list has sent with a ref in (afterRef, upToRef] (upToRef null: no upper end), in ref order. */
-export async function listMembers(tx: Tx, listId: number, afterRef: number, upToRef: number | null): Promise<ListMember[]> {
-  let query = tx.selectFrom('product_list_members').select(['product_ref', 'added_at', 'removed_at'])
+/** The products a list has sent with a ref in (afterRef, upToRef] (no upToRef: no upper end), in ref order. */
+const membersInRange = prepareQuery((db, { listId, afterRef, upToRef }: { listId: number; afterRef: number; upToRef?: number }) => {
+  let query = db.selectFrom('product_list_members').select(['product_ref', 'added_at', 'removed_at'])
     .where('list_id', '=', listId).where('product_ref', '>', afterRef);
-  if (upToRef !== null) query = query.where('product_ref', '<=', upToRef);
-  const rows = await query.orderBy('product_ref').execute();
+  if (upToRef !== undefined) query = query.where('product_ref', '<=', upToRef);
+  return query.orderBy('product_ref');
+});
+
+async function listMembers(tx: Tx, listId: number, afterRef: number, upToRef: number | null): Promise<ListMember[]> {
+  const rows = await membersInRange.execute(tx, { listId, afterRef, ...(upToRef !== null && { upToRef }) });
   return rows.map((r) => ({ ref: r.product_ref, addedAt: r.added_at, removedAt: r.removed_at }));
 }
 
@@ -149,21 +154,29 @@ function inPage(eb: ExpressionBuilder<Database, ChildTable>, { afterRef, lastRef
   return eb.and(only === undefined ? range : [...range, eb('product_ref', 'in', only)]);
 }
 
+// A feed reads every one of these once per page: compiled once (and named statements on PostgreSQL).
+const pageTexts = prepareQuery((db, refs: PageRefs) => db.selectFrom('product_texts')
+  .select(['product_ref', 'language', 'name', 'short_description', 'long_description'])
+  .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('language'));
+const pageCategories = prepareQuery((db, refs: PageRefs) => db.selectFrom('product_categories').select(['product_ref', 'category_id'])
+  .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position'));
+const pageSystems = prepareQuery((db, refs: PageRefs) => db.selectFrom('product_operating_systems').select(['product_ref', 'os_id'])
+  .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position'));
+const pagePrices = prepareQuery((db, refs: PageRefs) => db.selectFrom('product_prices').selectAll()
+  .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('currency'));
+const pageFiles = prepareQuery((db, refs: PageRefs) => db.selectFrom('product_files').selectAll()
+  .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position'));
+const pageRelations = prepareQuery((db, refs: PageRefs) => db.selectFrom('product_relations').select(['product_ref', 'related_ref', 'kind'])
+  .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position'));
+const pageOverrides = prepareQuery((db, { posId, afterRef, lastRef }: { posId: number; afterRef: number; lastRef: number }) => db
+  .selectFrom('pos_prices').select(['product_ref', 'sale_minor'])
+  .where('pos_id', '=', posId).where('product_ref', '>', afterRef).where('product_ref', '<=', lastRef));
+
 /** A page's child rows, by ref: one query per table, all at once. */
 async function findPageChildren(tx: Tx, refs: PageRefs): Promise<ProductChildRows> {
   const [texts, categories, systems, prices, files, relations] = await Promise.all([
-    tx.selectFrom('product_texts').select(['product_ref', 'language', 'name', 'short_description', 'long_description'])
-      .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('language').execute(),
-    tx.selectFrom('product_categories').select(['product_ref', 'category_id'])
-      .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position').execute(),
-    tx.selectFrom('product_operating_systems').select(['product_ref', 'os_id'])
-      .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position').execute(),
-    tx.selectFrom('product_prices').selectAll()
-      .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('currency').execute(),
-    tx.selectFrom('product_files').selectAll()
-      .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position').execute(),
-    tx.selectFrom('product_relations').select(['product_ref', 'related_ref', 'kind'])
-      .where((eb) => inPage(eb, refs)).orderBy('product_ref').orderBy('position').execute(),
+    pageTexts.execute(tx, refs), pageCategories.execute(tx, refs), pageSystems.execute(tx, refs),
+    pagePrices.execute(tx, refs), pageFiles.execute(tx, refs), pageRelations.execute(tx, refs),
   ]);
   return {
     texts: groupByRef(texts), categories: groupByRef(categories), systems: groupByRef(systems),
@@ -182,6 +195,8 @@ const PRODUCT_COLUMN_SET: Record<keyof ProductsTable, true> = {
 };
 const PRODUCT_COLUMNS = Object.keys(PRODUCT_COLUMN_SET) as (keyof ProductsTable)[];
 
+type ProductsPage = { afterRef: number; size: number; top?: number; fresh?: number };
+
 /**
  * The products rows of a page: the next `size` after `afterRef`, not at end of life (and with the
  * flag, when asked), in ref order. The one place the engines differ: on SQLite each row comes as one
@@ -189,13 +204,20 @@ const PRODUCT_COLUMNS = Object.keys(PRODUCT_COLUMN_SET) as (keyof ProductsTable)
  * and a 33-column row cost more that way than JSON.parse of the same row (about 0.8 s against 0.5 s for
  * 100,000 rows); on PostgreSQL `json_build_object` measured slower than plain columns, so it reads them.
  */
+function pageOfProducts(db: Db, { afterRef, size, top, fresh }: ProductsPage) {
+  let select = db.selectFrom('products').where('ref', '>', afterRef).where('status', '!=', 'end_of_life');
+  if (top !== undefined) select = select.where('flag_top', '=', top);
+  if (fresh !== undefined) select = select.where('flag_new', '=', fresh);
+  return select.orderBy('ref').limit(size);
+}
+const pageProductColumns = prepareQuery((db, page: ProductsPage) => pageOfProducts(db, page).selectAll());
+const pageProductJson = prepareQuery((db, page: ProductsPage) => pageOfProducts(db, page)
+  .select(sql<string>`json_object(${sql.join(PRODUCT_COLUMNS.flatMap((c) => [sql.lit(c), sql.ref(c)]))})`.as('row')));
+
 async function findPageProducts(tx: Tx, query: FeedPageQuery): Promise<Selectable<ProductsTable>[]> {
-  let select = tx.selectFrom('products').where('ref', '>', query.afterRef).where('status', '!=', 'end_of_life');
-  if (query.flag === 'top') select = select.where('flag_top', '=', 1);
-  if (query.flag === 'new') select = select.where('flag_new', '=', 1);
-  select = select.orderBy('ref').limit(query.size);
-  if (isPostgres(tx)) return select.selectAll().execute();
-  const rows = await select.select(sql<string>`json_object(${sql.join(PRODUCT_COLUMNS.flatMap((c) => [sql.lit(c), sql.ref(c)]))})`.as('row')).execute();
+  const page: ProductsPage = { afterRef: query.afterRef, size: query.size, ...(query.flag === 'top' && { top: 1 }), ...(query.flag === 'new' && { fresh: 1 }) };
+  if (isPostgres(tx)) return pageProductColumns.execute(tx, page);
+  const rows = await pageProductJson.execute(tx, page);
   return rows.map((r) => JSON.parse(r.row) as Selectable<ProductsTable>);
 }
 
@@ -212,8 +234,7 @@ export async function findFeedPage(tx: Tx, query: FeedPageQuery): Promise<FeedPa
   const refs: PageRefs = { afterRef, lastRef: rows[rows.length - 1]!.ref, ...(query.flag && { only: rows.map((r) => r.ref) }) };
   const [children, overrides, members] = await Promise.all([
     findPageChildren(tx, refs),
-    tx.selectFrom('pos_prices').select(['product_ref', 'sale_minor'])
-      .where('pos_id', '=', query.posId).where('product_ref', '>', afterRef).where('product_ref', '<=', refs.lastRef).execute(),
+    pageOverrides.execute(tx, { posId: query.posId, afterRef, lastRef: refs.lastRef }),
     listMembers(tx, query.listId, afterRef, upToRef),
   ]);
   return {
