@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/domains/audit/index.js';
 import { catalogReader } from '../../src/domains/catalog/index.js';
 import { countingDb } from '../support/database.js';
-import { availableUnits, KeysImportInterrupted, OutOfStock, stockStatuses, type ClaimedKey, type KeyImportCounts } from '../../src/domains/stock/index.js';
+import { availableUnits, KeysImportInterrupted, OutOfStock, readStockStatuses, type ClaimedKey, type KeyImportCounts } from '../../src/domains/stock/index.js';
 import { Refusal } from '../../src/shared/errors.js';
 import { givenKeys, givenProduct, makeKeys } from '../support/products.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -37,7 +37,7 @@ describe('availableUnits', () => {
   });
 });
 
-describe('stockStatuses', () => {
+describe('readStockStatuses', () => {
   it('costs the same number of queries for 100 refs as for 1', async () => {
     const partner = await t.given.partner();
     const pos = await t.app.partners.getPointOfSale(t.app.db, partner.posId);
@@ -46,9 +46,9 @@ describe('stockStatuses', () => {
     await givenKeys(t.app, refs[0]!, 3);
     const one = countingDb(t.app.db);
     // Each with a cold product cache: the count is that of reading the products too.
-    await stockStatuses(catalogReader({ maxProducts: 1000 }), one.db, pos, refs.slice(0, 1));
+    await readStockStatuses(catalogReader({ maxProducts: 1000 }), one.db, pos, refs.slice(0, 1));
     const hundred = countingDb(t.app.db);
-    const statuses = await stockStatuses(catalogReader({ maxProducts: 1000 }), hundred.db, pos, refs);
+    const statuses = await readStockStatuses(catalogReader({ maxProducts: 1000 }), hundred.db, pos, refs);
     expect(statuses.size).toBe(100);
     expect(hundred.count()).toBe(one.count());
   });
@@ -187,7 +187,7 @@ describe('importKeys in batches', () => {
   });
 });
 
-describe('stockStatuses on a large pool', () => {
+describe('readStockStatuses on a large pool', () => {
   it('answers 100 and 200 right at the edge of the counting cap', async () => {
     const partner = await t.given.partner();
     const pos = await t.app.partners.getPointOfSale(t.app.db, partner.posId);
@@ -195,6 +195,6 @@ describe('stockStatuses on a large pool', () => {
     const at = (await givenProduct(t.app.db, { serialsPerUnit: 2, lowStockThreshold: 3 })).ref;
     await givenKeys(t.app, above, 500);
     await givenKeys(t.app, at, 7);
-    expect(await stockStatuses(t.app.catalogReader, t.app.db, pos, [above, at])).toEqual(new Map([[above, 100], [at, 200]]));
+    expect(await readStockStatuses(t.app.catalogReader, t.app.db, pos, [above, at])).toEqual(new Map([[above, 100], [at, 200]]));
   });
 });

@@ -24,11 +24,12 @@ export async function availableUnits(tx: Tx, refs: readonly number[]): Promise<M
 }
 
 /**
- * Stock status of each ref this POS sells (getStockStatus), in a fixed number of queries whatever the
- * number of refs (up to 100) and whatever the size of their pools. Refs the POS does not sell (unknown, outside its list, not priced in its currency,
- * end of life) are absent, so they answer exactly like unknown ones.
+ * Stock status of each ref this POS sells (getStockStatus), read from the database in a fixed number of
+ * queries whatever the number of refs (up to 100) and whatever the size of their pools. Refs the POS does
+ * not sell (unknown, outside its list, not priced in its currency, end of life) are absent, so they
+ * answer exactly like unknown ones.
  */
-export async function stockStatuses(catalog: CatalogReader, tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
+export async function readStockStatuses(catalog: CatalogReader, tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
   const sellable = await catalog.findSellable(tx, pos, refs);
   const pooled = [...sellable.values()].filter((p) => !hasUnlimitedStock(p));
   // Counting past the threshold cannot change the status, so a large pool costs no more than a small one.
@@ -71,13 +72,13 @@ export function stockService({ keyring, clock }: StockDeps) {
     availableUnits,
 
     /**
-     * stockStatuses, answered from memory for a ref this POS asked about since the last commit of any
+     * readStockStatuses, answered from memory for a ref this POS asked about since the last commit of any
      * process, on a connection that can tell (the SQLite read connection: snapshots.ts); read from the
      * database otherwise. Partners poll stock far more often than keys are claimed or imported.
      */
     async stockStatuses(catalog: CatalogReader, tx: Tx, pos: PointOfSale, refs: readonly number[]): Promise<Map<number, StockStatus>> {
       const seen = await statusesSeen.entriesFor(tx);
-      if (!seen) return stockStatuses(catalog, tx, pos, refs);
+      if (!seen) return readStockStatuses(catalog, tx, pos, refs);
       const out = new Map<number, StockStatus>();
       const missing: number[] = [];
       for (const ref of refs) {
@@ -86,7 +87,7 @@ export function stockService({ keyring, clock }: StockDeps) {
         else if (status !== null) out.set(ref, status);
       }
       if (missing.length === 0) return out;
-      const read = await stockStatuses(catalog, tx, pos, missing);
+      const read = await readStockStatuses(catalog, tx, pos, missing);
       for (const ref of missing) {
         const status = read.get(ref);
         seen.set(`${pos.id} ${ref}`, status ?? null);
