@@ -1,8 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SelectQueryNode, TableNode, type KyselyPlugin } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isPostgres } from '../../src/db/engine.js';
+import type { Db } from '../../src/db/schema.js';
 import { FEED_PAGE_SIZE } from '../../src/domains/feeds/index.js';
 import { givenManyProducts } from '../support/products.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
@@ -31,17 +33,25 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** Counts the reads of a page of products (selects from `products`) on a database handle. */
-function countingProductReads(): { plugin: KyselyPlugin; count: () => number } {
+/**
+ * The read handle, counting the reads of a page of products: the feed runs its page queries as
+ * prepared queries, whose compiled SQL goes through the handle's executeQuery at every read.
+ */
+function countingProductReads(db: Db): { db: Db; count: () => number } {
   let reads = 0;
-  const plugin: KyselyPlugin = {
-    transformQuery({ node }) {
-      if (SelectQueryNode.is(node) && node.from?.froms.some((from) => TableNode.is(from) && from.table.identifier.name === 'products')) reads += 1;
-      return node;
+  const counted = new Proxy(db, {
+    get(target, property) {
+      if (property === 'executeQuery') {
+        return (query: CompiledQuery) => {
+          if (/\bfrom "products"/.test(query.sql)) reads += 1;
+          return target.executeQuery(query);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
-    transformResult: async ({ result }) => result,
-  };
-  return { plugin, count: () => reads };
+  });
+  return { db: counted, count: () => reads };
 }
 
 const membersSent = async () => Number((await t.app.db.selectFrom('product_list_members').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -69,9 +79,9 @@ describe('feed streaming', () => {
     expect(list.last_complete_fetch_at).toBeNull();
   });
 
-  it('reads at most one page ahead of the rows it has given, and no page once its reader has gone', async () => {
-    const reads = countingProductReads();
-    const prepared = await t.app.feeds.prepareFeed({ db: t.app.db, readDb: t.app.readDb.withPlugin(reads.plugin) }, {
+  it('reads at most one page ahead of the rows it has given (none on SQLite), and no page once its reader has gone', async () => {
+    const reads = countingProductReads(t.app.readDb);
+    const prepared = await t.app.feeds.prepareFeed({ db: t.app.db, readDb: reads.db }, {
       secret: shop.posSecret, provider: String(feed.provider), config: String(feed.config), callerIp: '127.0.0.1',
     });
     const before = reads.count();
@@ -82,7 +92,11 @@ describe('feed streaming', () => {
 
     expect(end.complete).toBe(false);
     // Every page given was full (all products are sold): the rows tell how many pages were given.
-    expect(pageReads).toBeLessThanOrEqual(end.rows / FEED_PAGE_SIZE + 1);
+    const pagesGiven = end.rows / FEED_PAGE_SIZE;
+    expect(pagesGiven).toBeGreaterThan(0);
+    // PostgreSQL reads the next page while one is written; SQLite reads synchronously, so it does not.
+    if (isPostgres(t.app.readDb)) expect([pagesGiven, pagesGiven + 1]).toContain(pageReads);
+    else expect(pageReads).toBe(pagesGiven);
     expect(pageReads).toBeLessThan(PRODUCTS / FEED_PAGE_SIZE);
     await delay(200);
     expect(reads.count() - before).toBe(pageReads);
