@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadDemoCatalog, loadDemoKeys } from '../../src/demo/load-demo.js';
 import { DAY, SECOND } from '../support/clock.js';
-import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
+import { connectCall, startDemoShop, type TestApp, type TestPartner } from '../support/test-app.js';
 
 // cancelOrder (connect-api.md §6, §10; rules.md §Orders "Cancellation"). Orders are placed through
 // createOrder on the demo catalog: 710001 (a key per unit, files, download manager, options 900001–3),
@@ -18,11 +17,7 @@ let partner: TestPartner;
 let other: TestPartner;
 
 beforeAll(async () => {
-  t = await startTestApp({ now: START });
-  await loadDemoCatalog(t.app);
-  await loadDemoKeys(t.app);
-  partner = await t.given.partner({ pos: { languages: ['fr', 'en'] } });
-  other = await t.given.partner({ pos: { languages: ['fr', 'en'] } });
+  ({ t, partner, other } = await startDemoShop({ now: START, keys: true, pos: { languages: ['fr', 'en'] } }));
 });
 afterAll(() => t.close());
 beforeEach(() => t.clock.set(START));

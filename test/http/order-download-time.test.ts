@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadDemoCatalog } from '../../src/demo/load-demo.js';
 import { DAY } from '../support/clock.js';
-import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
+import { connectCall, startDemoShop, type TestApp, type TestPartner } from '../support/test-app.js';
 
 // updateDownloadTime (connect-api.md §6, §10 "Download window"). Orders are placed through createOrder
 // on the demo catalog (730001: files, no serial; 750001: a file and a generated serial); received at START, their window ends on
@@ -17,10 +16,7 @@ let partner: TestPartner;
 let other: TestPartner;
 
 beforeAll(async () => {
-  t = await startTestApp({ now: START });
-  await loadDemoCatalog(t.app);
-  partner = await t.given.partner({ pos: { languages: ['fr', 'en'] } });
-  other = await t.given.partner({ pos: { languages: ['fr', 'en'] } });
+  ({ t, partner, other } = await startDemoShop({ now: START, pos: { languages: ['fr', 'en'] } }));
 });
 afterAll(() => t.close());
 beforeEach(() => t.clock.set(START));

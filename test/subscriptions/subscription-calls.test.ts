@@ -1,10 +1,9 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadDemoCatalog, loadDemoKeys } from '../../src/demo/load-demo.js';
 import { DAY, HOUR } from '../support/clock.js';
 import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json } from '../support/orders.js';
 import { givenKeys, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
-import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
+import { connectCall, startDemoShop, type TestApp, type TestPartner } from '../support/test-app.js';
 
 // The subscription calls of the partner API (connect-api.md §7, §10 "Subscription calls"; rules.md
 // §Subscriptions): getSubscriptionStatus, cancelSubscription, renewSubscription. Orders are placed
@@ -21,11 +20,7 @@ let partner: TestPartner;
 let other: TestPartner;
 
 beforeAll(async () => {
-  t = await startTestApp({ now: START });
-  await loadDemoCatalog(t.app);
-  await loadDemoKeys(t.app);
-  partner = await t.given.partner();
-  other = await t.given.partner();
+  ({ t, partner, other } = await startDemoShop({ now: START, keys: true }));
 });
 afterAll(() => t.close());
 beforeEach(() => t.clock.set(START));

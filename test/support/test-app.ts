@@ -7,6 +7,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { loadDemoCatalog, loadDemoKeys } from '../../src/demo/load-demo.js';
 import type { PosSettings } from '../../src/domains/partners/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
@@ -131,4 +132,16 @@ export async function connectCall(
     ...(request.body !== undefined && { payload: request.body as InjectOptions['payload'] }),
     ...(request.ip && { remoteAddress: request.ip }),
   });
+}
+
+/**
+ * A test app on the demo catalog (and its keys, with `keys`) with two partners alike: the one a test
+ * calls as, and another, whose orders the first must not reach.
+ */
+export async function startDemoShop(options: { now: string; keys?: boolean; pos?: PosSettings }): Promise<{ t: TestApp; partner: TestPartner; other: TestPartner }> {
+  const t = await startTestApp({ now: options.now });
+  await loadDemoCatalog(t.app);
+  if (options.keys) await loadDemoKeys(t.app);
+  const settings = options.pos ? { pos: options.pos } : {};
+  return { t, partner: await t.given.partner(settings), other: await t.given.partner(settings) };
 }
