@@ -28,10 +28,19 @@ export function memoryOf(pid) {
   }
 }
 
+/**
+ * A /proc/<pid>/stat text: the command, and the fields after it (stat(5)'s field 3 onwards; the
+ * command may itself hold spaces and parentheses, so it ends at the last ")").
+ */
+function statOf(text) {
+  const end = text.lastIndexOf(')');
+  return { command: text.slice(text.indexOf('(') + 1, end), fields: text.slice(end + 2).split(' ') };
+}
+
 /** CPU time (user + system, ms) a process has used so far, from /proc: 0 where /proc is missing. */
 export function cpuMsOf(pid) {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const { fields } = statOf(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
     // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -44,20 +53,19 @@ export function cpuMsOf(pid) {
  * `postgres`), plus what their ended children used: 0 where /proc is missing.
  */
 export function commandCpuMs(command) {
-  let total = 0;
-  let entries = [];
+  let pids = [];
   try {
-    entries = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return 0;
   }
-  for (const pid of entries) {
+  let total = 0;
+  for (const pid of pids) {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const stat = statOf(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      if (stat.command !== command) continue;
       // utime, stime, cutime, cstime: fields 14-17 of stat(5), in clock ticks.
-      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+      total += (Number(stat.fields[11]) + Number(stat.fields[12]) + Number(stat.fields[13]) + Number(stat.fields[14])) * 10;
     } catch {
       // The process ended between the listing and the read.
     }
