@@ -163,7 +163,8 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
 
   /** An order as answered, from its parts. */
   function viewOf(order: OrderViewRow, { lines, items, grants, serials, products }: ViewParts): OrderView {
-    const customer = JSON.parse(order.customer) as { email: string };
+    // The customer is parsed only for a remark that needs the email: most products have none.
+    const customerEmail = () => (JSON.parse(order.customer) as { email: string }).email;
     const cancelled = order.status === 'cancelled';
     const lineViews: OrderLineView[] = lines.map((line) => {
       const product = products.get(line.product_ref)!;
@@ -174,8 +175,8 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
           label: g.label, type: g.type, url: fileUrl(publicUrl, keyring, g.id), size: g.size_bytes, group: g.file_group,
         })),
         digitalLockerLink: product.delivery.digitalLockerLink,
-        remark: fillRemark(product.delivery.remark, {
-          orderNumber: order.order_number, email: line.end_user_email ?? customer.email, partnerOrderNumber: order.partner_order_number,
+        remark: product.delivery.remark === null ? null : fillRemark(product.delivery.remark, {
+          orderNumber: order.order_number, email: line.end_user_email ?? customerEmail(), partnerOrderNumber: order.partner_order_number,
         }),
       };
     });
@@ -211,6 +212,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         return option?.kind === 'download_extension' && option.duration ? Array<string>(line.quantity).fill(option.duration) : [];
       });
       const downloadEndsOn = downloadEndDate(now, downloadWindowDays, extensions);
+      const customer = JSON.stringify(input.customer);
       const orderNumber = await insertOrder(tx, {
         partner_id: caller.partner.id,
         pos_id: caller.pos.id,
@@ -221,7 +223,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         currency: input.currency,
         marketing_program_id: input.marketingProgramId,
         affiliate_id: input.affiliateId,
-        customer: JSON.stringify(input.customer),
+        customer,
         payment: input.payment && JSON.stringify(input.payment),
         discounts: JSON.stringify(input.discounts),
         metadata: JSON.stringify(input.metadata),
@@ -269,7 +271,7 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
       for (const item of parts.items) item.subscription_id = subscriptions.get(item.id) ?? null;
       return viewOf({
         order_number: orderNumber, partner_order_number: input.partnerOrderNumber, status: 'active',
-        download_ends_on: downloadEndsOn, customer: JSON.stringify(input.customer),
+        download_ends_on: downloadEndsOn, customer,
       }, parts);
     },
 

@@ -60,7 +60,8 @@ export async function stockRoutes(server: FastifyInstance, { app }: { app: App }
       if (!Array.isArray(sent) || sent.length === 0) throw new Refusal(100);
       if (sent.length > MAX_STOCK_REFS) throw new Refusal(101);
       const refs = sent.map((value) => readId(value));
-      const valid = refs.flatMap((read) => (read.kind === 'ok' ? [read.value] : []));
+      const valid: number[] = [];
+      for (const read of refs) if (read.kind === 'ok') valid.push(read.value);
       const statuses = await app.stock.stockStatuses(app.catalogReader, app.readDb, caller.pos, valid);
       const productStatus = refs.map((read, i) => {
         if (read.kind !== 'ok') return entry(echoable(sent[i]), null, 101);
