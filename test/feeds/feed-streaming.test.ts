@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isPostgres } from '../../src/db/engine.js';
@@ -97,9 +96,8 @@ describe('feed streaming', () => {
     // PostgreSQL reads the next page while one is written; SQLite reads synchronously, so it does not.
     if (isPostgres(t.app.readDb)) expect([pagesGiven, pagesGiven + 1]).toContain(pageReads);
     else expect(pageReads).toBe(pagesGiven);
+    // `ended` waits for the rows' generator to return, so no read can follow the ones counted here.
     expect(pageReads).toBeLessThan(PRODUCTS / FEED_PAGE_SIZE);
-    await delay(200);
-    expect(reads.count() - before).toBe(pageReads);
   });
 
   it('sends every product to a client that reads to the end', async () => {

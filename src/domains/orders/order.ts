@@ -41,12 +41,14 @@ export function downloadEndDate(receivedAt: Date, windowDays: number, extensions
   return day.toString();
 }
 
-/** A remark template with `{orderNumber}`, `{email}` and `{partnerOrderNumber}` filled in. */
-export function fillRemark(template: string | null, values: { orderNumber: number; email: string; partnerOrderNumber: string }): string | null {
+/**
+ * A remark template with `{orderNumber}`, `{email}` and `{partnerOrderNumber}` filled in. The email
+ * is asked for only when the template holds `{email}`: finding it may mean parsing the stored customer.
+ */
+export function fillRemark(template: string | null, values: { orderNumber: number; email: () => string; partnerOrderNumber: string }): string | null {
   if (template === null) return null;
-  return template
-    .replaceAll('{orderNumber}', String(values.orderNumber))
-    .replaceAll('{email}', values.email)
+  const numbered = template.replaceAll('{orderNumber}', String(values.orderNumber));
+  return (numbered.includes('{email}') ? numbered.replaceAll('{email}', values.email()) : numbered)
     .replaceAll('{partnerOrderNumber}', values.partnerOrderNumber);
 }
 

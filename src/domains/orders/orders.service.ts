@@ -163,7 +163,6 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
 
   /** An order as answered, from its parts. */
   function viewOf(order: OrderViewRow, { lines, items, grants, serials, products }: ViewParts): OrderView {
-    // The customer is parsed only for a remark that needs the email: most products have none.
     const customerEmail = () => (JSON.parse(order.customer) as { email: string }).email;
     const cancelled = order.status === 'cancelled';
     const lineViews: OrderLineView[] = lines.map((line) => {
@@ -175,8 +174,8 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
           label: g.label, type: g.type, url: fileUrl(publicUrl, keyring, g.id), size: g.size_bytes, group: g.file_group,
         })),
         digitalLockerLink: product.delivery.digitalLockerLink,
-        remark: product.delivery.remark === null ? null : fillRemark(product.delivery.remark, {
-          orderNumber: order.order_number, email: line.end_user_email ?? customerEmail(), partnerOrderNumber: order.partner_order_number,
+        remark: fillRemark(product.delivery.remark, {
+          orderNumber: order.order_number, email: () => line.end_user_email ?? customerEmail(), partnerOrderNumber: order.partner_order_number,
         }),
       };
     });
