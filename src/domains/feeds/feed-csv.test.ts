@@ -160,6 +160,14 @@ describe('csvFeedStream', () => {
     expect(text).toBe('Publisher name,Name,Keywords,Version,DRM\nPlain,"Say ""hi""","a,b","line\none","cr\ronly"\n');
   });
 
+  it('quotes a cell holding a lone LF, a lone CR or a CR at its end in a CRLF feed, and reads back to the same cells', async () => {
+    const tricky = product({ name: 'line\none', keywords: 'cr\ronly', version: 'ends\r', drm: 'both\r\nhere', publisherName: 'Plain' });
+    const header = csvHeaderOf(['Publisher name', 'Name', 'Keywords', 'Version', 'DRM'], null);
+    const text = (await feedBytes(format(), header, [entry(tricky)])).toString('utf8');
+    expect(text).toBe('Publisher name,Name,Keywords,Version,DRM\r\nPlain,"line\none","cr\ronly","ends\r","both\r\nhere"\r\n');
+    expect(parse(text)).toEqual([header, csvCellsOf(entry(tricky), header)]);
+  });
+
   it('uses a custom separator and text delimiter, and reads back with the same dialect', async () => {
     const tricky = product({ name: "It's | here", keywords: 'plain "double" quotes, commas', version: 'multi\r\nline' });
     const header = csvHeaderOf(FEED_COLUMNS, ['en', 'fr']);
