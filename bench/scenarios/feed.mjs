@@ -21,7 +21,7 @@ const WORDS = ['licence', 'logiciel', 'sécurité', 'bureautique', 'édition', '
   'appareil', 'nuage', 'sauvegarde', 'photo', 'musique', 'jeu', 'stratégie', 'réseau', 'vidéo', 'outil', 'rapide', 'simple'];
 
 /** Text of exactly `length` characters, varied per product (no two products share a description). */
-function text(length, seed) {
+export function text(length, seed) {
   let out = `#${seed} `;
   for (let i = seed; out.length < length; i = (i * 7 + 3) % 104_729) out += `${WORDS[i % WORDS.length]} `;
   return out.slice(0, length);

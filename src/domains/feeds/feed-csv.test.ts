@@ -193,6 +193,17 @@ describe('csvFeedStream', () => {
     }
   });
 
+  it('writes a page many times larger than its first buffer whole, in UTF-8 and in ISO-8859-1', async () => {
+    // 2,000 UTF-16 units, 4,400 UTF-8 bytes: a page of 300 is about 1.3 MB against a first buffer of 64 KiB.
+    const long = 'é€😀 '.repeat(400);
+    const entries = Array.from({ length: 300 }, (_, i) => entry(product({ ref: i + 1, longDescription: `${i} ${long}` })));
+    const utf8 = await feedBytes(format(), HEADER, [entries]);
+    expect(utf8.length).toBeGreaterThan(1024 * 1024);
+    expect(parse(utf8.toString('utf8'))).toEqual([HEADER, ...entries.map((e) => csvCellsOf(e, HEADER))]);
+    const latin1 = await feedBytes(format({ charset: 'iso-8859-1' }), HEADER, [entries]);
+    expect(latin1.toString('latin1')).toBe(utf8.toString('utf8').replace(/[\u{100}-\u{10FFFF}]/gu, '?'));
+  });
+
   it('ends rows with LF only when the format says lf', async () => {
     const text = (await feedBytes(format({ eol: 'lf' }), HEADER, [entry(product()), entry(SPARSE)])).toString('utf8');
     expect(text).not.toContain('\r');
