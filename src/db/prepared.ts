@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery } from 'kysely';
+import { CompiledQuery, type Compilable } from 'kysely';
 import { setWithin } from '../shared/bounded-map.js';
 import { isPostgres } from './engine.js';
 import type { Db, Tx } from './schema.js';
@@ -40,6 +40,8 @@ export type PreparedQuery<A extends Args, R> = {
   executeTakeFirst(tx: Tx, args: A): Promise<R | undefined>;
   /** Rows changed by an insert, update or delete. */
   executeChanges(tx: Tx, args: A): Promise<number>;
+  /** The query with these arguments, not run: for runTogether. */
+  compile(tx: Tx, args: A): CompiledQuery<R>;
 };
 
 /**
@@ -73,15 +75,17 @@ export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Comp
     return found;
   }
 
-  function run(tx: Tx, args: A) {
+  function compile(tx: Tx, args: A): CompiledQuery<R> {
     const { query, slots } = compiledFor(tx, args);
     const parameters = slots.map((slot) => {
       if (!(slot instanceof Slot)) return slot;
       const value = args[slot.name];
       return slot.index < 0 ? value : (value as unknown[])[slot.index];
     });
-    return tx.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
+    return { ...query, parameters } as CompiledQuery<R>;
   }
+
+  const run = (tx: Tx, args: A) => tx.executeQuery<R>(compile(tx, args));
 
   return {
     async execute(tx, args) {
@@ -93,5 +97,44 @@ export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Comp
     async executeChanges(tx, args) {
       return Number((await run(tx, args)).numAffectedRows ?? 0n);
     },
+    compile,
   };
+}
+
+/** Statements made of several inserts kept, by the texts they join: a handful of call sites make them. */
+const joinedTexts = new Map<string, string>();
+const MAX_JOINED = 64;
+
+/** `$n` placeholders of a PostgreSQL statement, numbered from `offset + 1`. */
+function shiftPlaceholders(sql: string, offset: number): string {
+  return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+}
+
+/**
+ * Runs compiled inserts that return nothing (appends to logs: the ledger, the events outbox, the
+ * audit log) in the caller's transaction. On PostgreSQL they go as one statement, each a
+ * data-modifying `WITH` part (all of them run, once, whatever the last one reads), so they cost one
+ * round trip instead of one each; it is run as a named statement like the prepared queries it is
+ * made of. On SQLite, where a statement costs no round trip, one after another.
+ */
+export async function runTogether(tx: Tx, inserts: readonly CompiledQuery[]): Promise<void> {
+  if (!isPostgres(tx) || inserts.length < 2) {
+    for (const insert of inserts) await tx.executeQuery(insert);
+    return;
+  }
+  const key = inserts.map((q) => q.sql).join('\u0000');
+  let sql = joinedTexts.get(key);
+  if (sql === undefined) {
+    let offset = 0;
+    const parts = inserts.map((q) => {
+      const part = shiftPlaceholders(q.sql, offset);
+      offset += q.parameters.length;
+      return part;
+    });
+    sql = `with ${parts.slice(0, -1).map((part, i) => `"together_${i}" as (${part})`).join(', ')} ${parts.at(-1)!}`;
+    const dropped = setWithin(joinedTexts, key, sql, MAX_JOINED);
+    if (dropped) preparedTexts.delete(dropped[1]);
+    preparedTexts.add(sql);
+  }
+  await tx.executeQuery(CompiledQuery.raw(sql, inserts.flatMap((q) => q.parameters)));
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { prepareQuery } from '../../src/db/prepared.js';
+import { prepareQuery, runTogether } from '../../src/db/prepared.js';
 import { freshDatabase, onPostgres } from '../support/database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -87,6 +87,43 @@ describe('prepared queries', () => {
     const rename = prepareQuery((db, { from, to }: { from: string; to: string }) => db.updateTable('settings').set({ value: to }).where('value', '=', from));
     expect(await rename.executeChanges(t.app.db, { from: 'third', to: 'third' })).toBe(1);
     expect(await rename.executeChanges(t.app.db, { from: 'nothing', to: 'x' })).toBe(0);
+  });
+
+  it('runs inserts together, each row with its own values, as one kept statement on PostgreSQL', async () => {
+    const place = await freshDatabase();
+    const db = connectDatabase({ engine: onPostgres ? 'postgres' : 'sqlite', databaseUrl: place.url, sqlitePath: ':memory:' }, { schema: place.schema, poolSize: 1 });
+    try {
+      await migrateToLatest(db);
+      const setting = prepareQuery((q, row: { key: string; value: string }) => q.insertInto('settings').values(row));
+      const audit = prepareQuery((q, row: { at: string; actor: string; action: string; subject: string; detail: string }) => q.insertInto('audit_log').values(row));
+      const entry = (n: number) => ({ at: `2026-11-26T00:00:0${n}.000Z`, actor: `actor ${n}`, action: `action ${n}`, subject: `subject ${n}`, detail: `{"n":${n}}` });
+      for (const n of [1, 2]) {
+        await db.transaction().execute((tx) => runTogether(tx, [
+          setting.compile(tx, { key: `together.${n}.a`, value: `a${n}` }), audit.compile(tx, entry(n)), setting.compile(tx, { key: `together.${n}.b`, value: `b${n}` }),
+        ]));
+      }
+      const settings = await db.selectFrom('settings').select(['key', 'value']).where('key', 'like', 'together.%').orderBy('key').execute();
+      expect(settings).toEqual([
+        { key: 'together.1.a', value: 'a1' }, { key: 'together.1.b', value: 'b1' }, { key: 'together.2.a', value: 'a2' }, { key: 'together.2.b', value: 'b2' },
+      ]);
+      expect(await db.selectFrom('audit_log').select(['at', 'actor', 'action', 'subject', 'detail']).orderBy('at').execute()).toEqual([entry(1), entry(2)]);
+      if (onPostgres) {
+        const named = (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)).rows.map((r) => r.statement);
+        expect(named.filter((text) => text.startsWith('with "together_0" as (insert into "settings"'))).toHaveLength(1);
+      }
+    } finally {
+      await db.destroy();
+      await place.drop();
+    }
+  });
+
+  it('leaves none of the inserts run together when one of them fails, with the transaction', async () => {
+    const setting = prepareQuery((q, row: { key: string; value: string }) => q.insertInto('settings').values(row));
+    const together = t.app.db.transaction().execute((tx) => runTogether(tx, [
+      setting.compile(tx, { key: 'together.fails.a', value: 'a' }), setting.compile(tx, { key: 'prepared.a', value: 'taken' }),
+    ]));
+    await expect(together).rejects.toThrow();
+    expect(await t.app.db.selectFrom('settings').select('value').where('key', 'in', ['together.fails.a', 'prepared.a']).execute()).toEqual([{ value: 'first' }]);
   });
 
   it('runs as a statement PostgreSQL keeps prepared on the connection, while other queries run unnamed', async () => {

@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import type { CompiledQuery, Insertable } from 'kysely';
 import { prepareQuery } from '../../db/prepared.js';
 import type { AuditLogTable, Tx } from '../../db/schema.js';
 
@@ -6,7 +6,12 @@ export type AuditEntry = { actor: string; action: string; subject: string; detai
 
 /** Appends one entry to the audit log; the log is never updated nor deleted from. */
 export async function recordAudit(tx: Tx, at: Date, entry: AuditEntry): Promise<void> {
-  await newEntry.execute(tx, { at: at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, detail: JSON.stringify(entry.detail ?? {}) });
+  await tx.executeQuery(auditEntryInsert(tx, at, entry));
+}
+
+/** The insert of an audit entry, to run with other appends (runTogether). */
+export function auditEntryInsert(tx: Tx, at: Date, entry: AuditEntry): CompiledQuery {
+  return newEntry.compile(tx, { at: at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, detail: JSON.stringify(entry.detail ?? {}) });
 }
 
 // Every order writes one: compiled once.

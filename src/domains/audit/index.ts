@@ -1,1 +1,1 @@
-export { recordAudit, listAudit, type AuditEntry, type AuditRecord } from './audit.repository.js';
+export { auditEntryInsert, recordAudit, listAudit, type AuditEntry, type AuditRecord } from './audit.repository.js';

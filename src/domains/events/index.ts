@@ -1,1 +1,1 @@
-export { raiseEvent, type EventType } from './events.repository.js';
+export { eventInsert, raiseEvent, type EventType, type NewEvent } from './events.repository.js';

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { CompiledQuery, Insertable, Selectable } from 'kysely';
 import { prepareQuery } from '../../db/prepared.js';
 import type { LedgerEntriesTable, LineItemsTable, OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
 import { isPossibleOrderNumber } from './order.js';
@@ -58,7 +58,12 @@ export async function insertDownloadGrants(tx: Tx, orderNumber: number, orderLin
 
 /** What a partner owes for an order or a renewal, in the partner's ledger. */
 export async function insertLedgerEntry(tx: Tx, row: Insertable<LedgerEntriesTable>): Promise<void> {
-  await newLedgerEntry.execute(tx, row);
+  await tx.executeQuery(ledgerEntryInsert(tx, row));
+}
+
+/** The insert of a ledger entry, to run with other appends (runTogether). */
+export function ledgerEntryInsert(tx: Tx, row: Insertable<LedgerEntriesTable>): CompiledQuery {
+  return newLedgerEntry.compile(tx, row);
 }
 
 const newOrder = prepareQuery((db, row: Insertable<OrdersTable>) => db.insertInto('orders').values(row).returning('order_number'));
