@@ -105,7 +105,10 @@ export function prepareQuery<A extends Args, R>(build: (db: Db, args: A) => Comp
 const joinedTexts = new Map<string, string>();
 const MAX_JOINED = 64;
 
-/** `$n` placeholders of a PostgreSQL statement, numbered from `offset + 1`. */
+/**
+ * `$n` placeholders of a PostgreSQL statement, numbered from `offset + 1`. Kysely writes every value
+ * of a query built with it as a placeholder, so a `$` followed by digits in its text is always one.
+ */
 function shiftPlaceholders(sql: string, offset: number): string {
   return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }
