@@ -180,6 +180,34 @@ describe('createOrder: the order itself', () => {
   });
 });
 
+describe('createOrder: what an order leaves behind (rules.md: ledger, outbox, audit log)', () => {
+  it('writes, with the order, one ledger entry of its totals, one order.created event and one audit entry, each with its own values', async () => {
+    const body = orderBody([orderLine(PLAIN, 3), orderLine(PLAIN, 1, { amountDutyFree: 15 })]);
+    const orderNumber = (await expectAccepted(body)).orderNumber as number;
+    const pon = body.partnerOrderNumber as string;
+
+    const ledger = await t.app.db.selectFrom('ledger_entries').select(['partner_id', 'pos_id', 'kind', 'currency', 'retailer_minor', 'end_user_minor', 'at'])
+      .where('order_number', '=', orderNumber).execute();
+    // Retailer 10.00 × 4; end user 19.99 × 3 (the sale price) + 15.00 (sent for the line).
+    expect(ledger).toEqual([{ partner_id: partner.partnerId, pos_id: partner.posId, kind: 'order', currency: 'EUR', retailer_minor: 4000, end_user_minor: 7497, at: NOW }]);
+
+    const events = (await t.app.db.selectFrom('outbox_events').select(['event_id', 'partner_id', 'type', 'payload', 'created_at']).where('type', '=', 'order.created').execute())
+      .filter((e) => (JSON.parse(e.payload) as { data: { orderNumber: number } }).data.orderNumber === orderNumber);
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event).toMatchObject({ partner_id: partner.partnerId, type: 'order.created', created_at: NOW });
+    expect(JSON.parse(event!.payload)).toEqual({
+      id: event!.event_id, type: 'order.created', createdAt: NOW,
+      data: { orderNumber, partnerOrderNumber: pon, posId: partner.posId, productRefs: [PLAIN, PLAIN] },
+    });
+
+    const audit = await t.app.db.selectFrom('audit_log').select(['at', 'actor', 'action', 'detail']).where('subject', '=', `order:${orderNumber}`).execute();
+    expect(audit.map((a) => ({ ...a, detail: JSON.parse(a.detail) as unknown }))).toEqual([
+      { at: NOW, actor: `partner:${partner.partnerId}`, action: 'order.created', detail: { partnerOrderNumber: pon, posId: partner.posId } },
+    ]);
+  });
+});
+
 describe('createOrder: order lines', () => {
   it('refuses a line without productRef with 210, one that is not a positive integer below 2^31 with 211', async () => {
     await expectEachRefused(210, [['absent', ['orderLines', 0, 'productRef'], undefined], ['empty', ['orderLines', 0, 'productRef'], ''], ['line not an object', ['orderLines', 0], 'x']]);

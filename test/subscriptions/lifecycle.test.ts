@@ -238,6 +238,11 @@ describe('automatic renewal at expiry', () => {
     const renewal = await orderData(`${placed.pon}-1`);
     expect(await ledger(renewal.orderNumber)).toEqual([{ kind: 'renewal', currency: 'EUR', retailer: 3300, endUser: 4200, at: '2027-05-31T10:00:00.000Z' }]);
     expect(await ledger(placed.orderNumber)).toEqual([{ kind: 'order', currency: 'EUR', retailer: 3000, endUser: 4499, at: START }]);
+    // Written with the ledger entry (one statement on PostgreSQL): the renewal order's audit entry.
+    const audit = await t.app.db.selectFrom('audit_log').select(['at', 'actor', 'action', 'detail']).where('subject', '=', `order:${renewal.orderNumber}`).execute();
+    expect(audit.map((a) => ({ ...a, detail: JSON.parse(a.detail) as unknown }))).toEqual([
+      { at: '2027-05-31T10:00:00.000Z', actor: 'system', action: 'order.renewal_created', detail: { partnerOrderNumber: `${placed.pon}-1`, subscriptionId: id } },
+    ]);
   });
 });
 
