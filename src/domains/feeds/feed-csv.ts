@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
+import { Stringifier, type Options as StringifyOptions } from 'csv-stringify';
 import { csvDialectOf, DELIVERY_MODES, FEED_COLUMNS, priceText, totalSizeMb, type FeedColumn, type FeedEntry, type FeedFormat, type FeedProduct } from './feed.js';
 
 // CSV output of a product feed (feeds.md §CSV columns): the cells of one row, and the stream that
@@ -86,6 +86,25 @@ export function csvCellsOf(entry: FeedEntry, header: readonly string[]): string[
 // surrogates fall in the range too, so nothing outside Latin-1 reaches the encoder.
 const latin1Of = (text: string): string => text.replace(/[\u{100}-\u{10FFFF}]/gu, '?');
 
+/** What a Stringifier keeps of its options once they are checked: the record writer its stream uses. */
+type StringifierRecords = { api: { stringify(row: readonly string[]): [Error | undefined, string] } };
+
+/**
+ * One record as CSV text, from one Stringifier made for the whole feed. csv-stringify's sync API
+ * checks and normalises its options again at every call, which a call per record made about a tenth
+ * of the writer's time (`node bench/feed-writer.mjs`); its stream would cost a stream write per
+ * record. The Stringifier's record writer is not in the package's type declarations, hence the type
+ * above (the version is pinned; the feed tests fail if it goes).
+ */
+function recordWriterOf(options: StringifyOptions): (row: readonly string[]) => string {
+  const { api } = new Stringifier(options) as unknown as StringifierRecords;
+  return (row) => {
+    const [error, record] = api.stringify(row);
+    if (error) throw error;
+    return record;
+  };
+}
+
 /** Bytes a page's buffer starts with; it doubles when a page needs more. */
 const FIRST_PAGE_BYTES = 64 * 1024;
 
@@ -114,11 +133,10 @@ class CsvFeedStream extends Transform {
       // Handed CRLF, csv-stringify would copy every cell to look for it across the cell's end; with LF
       // it checks each cell for CR and LF alike, which quotes exactly the cells CRLF needs quoted.
       record_delimiter: '\n',
+      // (Only for quoting: a record comes without it, and the line ending is written here.)
       quote_record_delimiter: true,
-      // One record per call, without a delimiter after it: the line ending is written here.
-      eof: false,
     };
-    this.#record = (row) => stringify([row as string[]], options);
+    this.#record = recordWriterOf(options);
     this.#eol = dialect.eol;
     this.#latin1 = dialect.charset === 'iso-8859-1';
     this.#rowOf = rowsOf(header);
