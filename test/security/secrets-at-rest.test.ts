@@ -59,10 +59,7 @@ beforeAll(async () => {
   await server.inject({ method: 'GET', url: `/flow/unknown/?secret=${partner.posSecret}&provider=1` });
   await server.inject({ method: 'DELETE', url: '/iam/tokens/reset', headers: { authorization: `Bearer ${second.access_token}` } });
 
-  await cli.app.db.transaction().execute(async (tx) => {
-    const claimed = await cli.app.stock.claimKeys(tx, ref, 3);
-    await cli.app.stock.attachKeys(tx, claimed.map((k) => k.id), 1);
-  });
+  await cli.app.db.transaction().execute((tx) => cli.app.stock.claimKeys(tx, ref, 3, 1));
 });
 
 afterAll(async () => {

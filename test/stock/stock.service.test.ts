@@ -125,29 +125,29 @@ describe('claimKeys', () => {
   });
 });
 
-describe('attachKeys, findSealedKeys and openKeys', () => {
+describe('claimKeys onto a line item, findSealedKeys and openKeys', () => {
   it('reveals the keys of each line item, decrypted, in assignment order', async () => {
     const { ref } = await givenProduct(t.app.db, { serialsPerUnit: 2 });
     const keys = await givenKeys(t.app, ref, 4);
     await t.app.db.transaction().execute(async (tx) => {
-      const claimed = await t.app.stock.claimKeys(tx, ref, 4);
-      await t.app.stock.attachKeys(tx, claimed.slice(0, 2).map((k) => k.id), 501);
-      await t.app.stock.attachKeys(tx, claimed.slice(2).map((k) => k.id), 502);
+      await t.app.stock.claimKeys(tx, ref, 2, 501);
+      await t.app.stock.claimKeys(tx, ref, 2, 502);
     });
     const revealed = t.app.stock.openKeys([502, 501, 503], await t.app.stock.findSealedKeys(t.app.db, [502, 501, 503]));
     expect(Object.fromEntries(revealed)).toEqual({ 501: keys.slice(0, 2), 502: keys.slice(2), 503: [] });
   });
 
-  it('refuses to tie a key that was not claimed, or one already tied to a line item', async () => {
+  it('ties exactly the keys it claims, and none when it cannot be served whole, even when the caller commits', async () => {
     const { ref } = await givenProduct(t.app.db);
-    await givenKeys(t.app, ref, 2);
-    const [first] = await claim(ref, 1);
-    await t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [first!.id], 601));
-    await expect(t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [first!.id], 602))).rejects.toThrow();
-    const free = await t.app.db.selectFrom('serial_keys').select('id').where('product_ref', '=', ref).where('assigned_at', 'is', null).executeTakeFirstOrThrow();
-    await expect(t.app.db.transaction().execute((tx) => t.app.stock.attachKeys(tx, [free.id], 603))).rejects.toThrow();
-    const ids = [601, 602, 603];
-    expect(Object.fromEntries(t.app.stock.openKeys(ids, await t.app.stock.findSealedKeys(t.app.db, ids)))).toEqual({ 601: [expect.any(String)], 602: [], 603: [] });
+    const keys = await givenKeys(t.app, ref, 3);
+    const [first] = await t.app.db.transaction().execute((tx) => t.app.stock.claimKeys(tx, ref, 1, 601));
+    await t.app.db.transaction().execute(async (tx) => {
+      await expect(t.app.stock.claimKeys(tx, ref, 3, 602)).rejects.toBeInstanceOf(OutOfStock);
+    });
+    expect(first!.key).toBe(keys[0]);
+    expect(await freeKeyCount(ref)).toBe(2);
+    const ids = [601, 602];
+    expect(Object.fromEntries(t.app.stock.openKeys(ids, await t.app.stock.findSealedKeys(t.app.db, ids)))).toEqual({ 601: [keys[0]], 602: [] });
   });
 });
 

@@ -104,14 +104,13 @@ const ORDERS_KEPT = 10_000;
 export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   const ordersSeen = snapshotCache<string, StoredOrder | null>({ maxEntries: ORDERS_KEPT });
 
-  /** Serials of `count` units, `perUnit` each: claimed from the pool or generated, in unit order. */
-  async function serialsFor(tx: Tx, product: Product, units: number): Promise<ClaimedKey[][]> {
+  /** The serials of one unit, claimed from the pool or generated straight onto its line item; none when the product takes none. */
+  async function serialsOfUnit(tx: Tx, product: Product, lineItemId: number): Promise<ClaimedKey[]> {
     const perUnit = product.delivery.serialsPerUnit;
-    if (perUnit === 0 || product.delivery.serialSource === 'none') return Array.from({ length: units }, () => []);
-    const keys = product.delivery.serialSource === 'generated'
-      ? await stock.generateSerials(tx, product.ref, product.delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', units * perUnit)
-      : await stock.claimKeys(tx, product.ref, units * perUnit);
-    return Array.from({ length: units }, (_, unit) => keys.slice(unit * perUnit, (unit + 1) * perUnit));
+    if (perUnit === 0 || product.delivery.serialSource === 'none') return [];
+    return product.delivery.serialSource === 'generated'
+      ? stock.generateSerials(tx, product.ref, product.delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', perUnit, lineItemId)
+      : stock.claimKeys(tx, product.ref, perUnit, lineItemId);
   }
 
   /**
@@ -126,10 +125,10 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
       const lineId = await insertOrderLine(tx, { order_number: orderNumber, position, product_ref: product.ref, quantity, retailer_unit_minor: product.retailerMinor, ...draft.columns });
       parts.lines.push({ id: lineId, product_ref: product.ref, end_user_email: draft.columns.end_user_email ?? null });
       parts.products.set(product.ref, product);
-      const units = draft.serialsOf === undefined ? await serialsFor(tx, product, quantity) : Array.from({ length: quantity }, () => []);
-      for (const [unit, keys] of units.entries()) {
+      for (let unit = 0; unit < quantity; unit++) {
         const lineItemId = await insertLineItem(tx, { order_line_id: lineId, position: unit, subscription_id: draft.subscriptionId ?? null, serials_of_line_item_id: draft.serialsOf ?? null });
-        if (keys.length > 0) await stock.attachKeys(tx, keys.map((k) => k.id), lineItemId);
+        // A renewal that keeps its serials takes none; OutOfStock rolls the whole order back.
+        const keys = draft.serialsOf === undefined ? await serialsOfUnit(tx, product, lineItemId) : [];
         placed.push({ lineItemId, product });
         parts.items.push({ id: lineItemId, order_line_id: lineId, subscription_id: draft.subscriptionId ?? null, serials_of_line_item_id: draft.serialsOf ?? null });
         // In key order, as findSealedKeys reads them back.

@@ -65,27 +65,28 @@ export async function insertKeys(tx: Tx, rows: readonly NewKeyRow[]): Promise<nu
 export type SealedKey = { id: number; sealed: string };
 
 /**
- * Marks up to `count` free keys of a product assigned at `at`, oldest first, and returns them. On
+ * Marks up to `count` free keys of a product assigned at `at`, oldest first, tied to `lineItemId` when
+ * given (the line item that delivers them: no second statement to tie them), and returns them. On
  * PostgreSQL the selecting subquery locks its rows and skips rows other transactions hold, so two
  * concurrent claims never take the same key; SQLite has a single writer, which is enough.
  */
-export async function assignFreeKeys(tx: Tx, productRef: number, count: number, at: string): Promise<SealedKey[]> {
-  return freeKeysAssigned.execute(tx, { productRef, count, at });
+export async function assignFreeKeys(tx: Tx, productRef: number, count: number, at: string, lineItemId: number | null): Promise<SealedKey[]> {
+  return freeKeysAssigned.execute(tx, { productRef, count, at, lineItemId });
 }
 
 // Every order runs it: compiled once per engine.
-const freeKeysAssigned = prepareQuery((db, { productRef, count, at }: { productRef: number; count: number; at: string }) => {
+const freeKeysAssigned = prepareQuery((db, { productRef, count, at, lineItemId }: { productRef: number; count: number; at: string; lineItemId: number | null }) => {
   const oldestFree = () => db.selectFrom('serial_keys').select('id')
     .where('product_ref', '=', productRef).where('assigned_at', 'is', null).orderBy('id').limit(count);
   if (!isPostgres(db)) {
     // One writer: no lock to take, and a plain subquery costs less than a CTE on SQLite.
-    return db.updateTable('serial_keys').set({ assigned_at: at })
+    return db.updateTable('serial_keys').set({ assigned_at: at, line_item_id: lineItemId })
       .where('id', 'in', oldestFree()).where('assigned_at', 'is', null)
       .returning(['id', 'sealed']);
   }
   // A CTE is evaluated once, so the keys locked are exactly the keys updated.
   return db.with('free', () => oldestFree().forUpdate().skipLocked())
-    .updateTable('serial_keys').set({ assigned_at: at })
+    .updateTable('serial_keys').set({ assigned_at: at, line_item_id: lineItemId })
     .where('id', 'in', (eb) => eb.selectFrom('free').select('free.id'))
     // Re-checked after the lock: a key another transaction assigned meanwhile is not taken again.
     .where('assigned_at', 'is', null)
@@ -95,21 +96,8 @@ const freeKeysAssigned = prepareQuery((db, { productRef, count, at }: { productR
 /** Undoes assignFreeKeys inside the same transaction (a claim that could not be served in full). */
 export async function unassignKeys(tx: Tx, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.updateTable('serial_keys').set({ assigned_at: null }).where('id', 'in', [...ids]).where('line_item_id', 'is', null).execute();
+  await tx.updateTable('serial_keys').set({ assigned_at: null, line_item_id: null }).where('id', 'in', [...ids]).execute();
 }
-
-/** Ties assigned keys to a line item; returns how many were tied (keys already tied are left alone). */
-export async function tieKeysToLineItem(tx: Tx, ids: readonly number[], lineItemId: number): Promise<number> {
-  if (ids.length === 0) return 0;
-  return keysTied.executeChanges(tx, { ids, lineItemId });
-}
-
-const keysTied = prepareQuery((db, { ids, lineItemId }: { ids: readonly number[]; lineItemId: number }) => db
-  .updateTable('serial_keys')
-  .set({ line_item_id: lineItemId })
-  .where('id', 'in', ids)
-  .where('assigned_at', 'is not', null)
-  .where('line_item_id', 'is', null));
 
 export type SealedKeyRow = { id: number; line_item_id: number; sealed: string };
 

@@ -8,7 +8,7 @@ import type { PointOfSale } from '../partners/index.js';
 import { importKeysWith } from './keys-import.service.js';
 import { productStockStatus, serialFromPattern, statusCountCap, unitsOf, type StockStatus } from './stock.js';
 import { OutOfStock } from './stock.errors.js';
-import { assignFreeKeys, countFreeKeysUpTo, countPools, sealedKeysOf, tieKeysToLineItem, unassignKeys, type SealedKeyRow } from './stock.repository.js';
+import { assignFreeKeys, countFreeKeysUpTo, countPools, sealedKeysOf, unassignKeys, type SealedKeyRow } from './stock.repository.js';
 
 /**
  * Available units of each ref's key pool (floor(free keys / serials per unit)), in one query whatever
@@ -98,17 +98,18 @@ export function stockService({ keyring, clock }: StockDeps) {
 
     /**
      * Assigns `count` free keys of a product, oldest first, inside the caller's transaction and returns
-     * them decrypted. Never hands a key out twice, whatever the concurrency. Throws OutOfStock (1044)
-     * when fewer are free, with nothing assigned.
+     * them decrypted; with `lineItemId`, tied to the line item that delivers them. Never hands a key
+     * out twice, whatever the concurrency. Throws OutOfStock (1044) when fewer are free, with nothing
+     * assigned.
      */
-    async claimKeys(tx: Tx, productRef: number, count: number): Promise<ClaimedKey[]> {
+    async claimKeys(tx: Tx, productRef: number, count: number, lineItemId: number | null = null): Promise<ClaimedKey[]> {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`cannot claim ${count} keys`);
       if (count === 0) return [];
       const at = clock.now().toISOString();
-      const claimed = await assignFreeKeys(tx, productRef, count, at);
+      const claimed = await assignFreeKeys(tx, productRef, count, at, lineItemId);
       // SKIP LOCKED passes over keys other transactions hold; some may have been released since.
       while (claimed.length < count) {
-        const more = await assignFreeKeys(tx, productRef, count - claimed.length, at);
+        const more = await assignFreeKeys(tx, productRef, count - claimed.length, at, lineItemId);
         if (more.length === 0) break;
         claimed.push(...more);
       }
@@ -121,27 +122,21 @@ export function stockService({ keyring, clock }: StockDeps) {
 
     /**
      * Makes `count` new serials of a product from its pattern, unique per product, stored (sealed)
-     * as already-assigned keys so they are revealed like pooled ones. Returns them in order.
+     * as keys already assigned to `lineItemId`, so they are revealed like pooled ones. Returns them in order.
      */
-    async generateSerials(tx: Tx, productRef: number, pattern: string, count: number): Promise<ClaimedKey[]> {
+    async generateSerials(tx: Tx, productRef: number, pattern: string, count: number, lineItemId: number): Promise<ClaimedKey[]> {
       const at = clock.now().toISOString();
       const out: ClaimedKey[] = [];
       for (let attempt = 0; out.length < count; attempt++) {
         if (attempt > count + 20) throw new Error(`serial pattern of product ${productRef} leaves too few distinct serials`);
         const key = serialFromPattern(pattern, randomInt);
         const row = await tx.insertInto('serial_keys')
-          .values({ product_ref: productRef, digest: keyring.digest(key), sealed: keyring.encrypt(key), imported_at: at, assigned_at: at, line_item_id: null })
+          .values({ product_ref: productRef, digest: keyring.digest(key), sealed: keyring.encrypt(key), imported_at: at, assigned_at: at, line_item_id: lineItemId })
           .onConflict((oc) => oc.columns(['product_ref', 'digest']).doNothing())
           .returning('id').executeTakeFirst();
         if (row) out.push({ id: row.id, key });
       }
       return out;
-    },
-
-    /** Ties claimed keys to the line item that delivers them; throws when one is not claimed or already tied. */
-    async attachKeys(tx: Tx, keyIds: readonly number[], lineItemId: number): Promise<void> {
-      const tied = await tieKeysToLineItem(tx, keyIds, lineItemId);
-      if (tied !== new Set(keyIds).size) throw new Error(`keys ${keyIds.join(',')} are not all claimed and untied`);
     },
 
     /** The keys of line items still sealed, in assignment order: what a cache may keep (openKeys reveals them). */
