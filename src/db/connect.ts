@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, sql, SqliteDialect, type DatabaseConnection, type Driver, type PostgresPool, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver, type PostgresPool, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { setWithin } from '../shared/bounded-map.js';
 import { isPreparedSql } from './prepared.js';
 import type { Database, Db } from './schema.js';
 import { noteLocalStatement, watchGenerations } from './snapshots.js';
+import { readGenerationWithVersions } from './versions.js';
 import { groupCommit, transactionPerUnit, type UnitsOfWork } from './units-of-work.js';
 
 // int8 (bigint money, counts) as numbers: every stored value is far below 2^53.
@@ -30,7 +31,7 @@ export function connectDatabase(config: Pick<Config, 'engine' | 'databaseUrl' | 
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
-    watchGenerations(db, async () => (await sql<{ snapshot: string }>`select pg_current_snapshot()::text as snapshot`.execute(db)).rows[0]!.snapshot);
+    watchGenerations(db, () => readGenerationWithVersions(db));
     return db;
   }
   return new Kysely({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openSqlite(config.sqlitePath), noteLocalStatement) }) });

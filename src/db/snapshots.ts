@@ -62,7 +62,13 @@ export type SnapshotEntries<K, V> = {
   set(key: K, value: V): void;
 };
 
-export function snapshotCache<K, V>(options: { maxEntries: number }): SnapshotCache<K, V> {
+export type SnapshotCacheOptions<K, V> = {
+  maxEntries: number;
+  /** Entries a generation of `db` starts with: values read in the same statement as the generation. */
+  seed?: (db: object, generation: Generation) => Iterable<[K, V]> | undefined;
+};
+
+export function snapshotCache<K, V>(options: SnapshotCacheOptions<K, V>): SnapshotCache<K, V> {
   let source: object | undefined;
   let generation: Generation | undefined;
   let entries = new Map<K, V>();
@@ -74,7 +80,7 @@ export function snapshotCache<K, V>(options: { maxEntries: number }): SnapshotCa
       if (db !== source || now !== generation) {
         source = db;
         generation = now;
-        entries = new Map();
+        entries = new Map(options.seed?.(db, now));
       }
       const kept = entries;
       // Bound to this generation's map: a caller that sets after a newer generation began writes

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectDatabase, connectReadDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/schema.js';
 import { generationOf, noteLocalStatement, snapshotCache, watchGenerations } from '../../src/db/snapshots.js';
+import { findCacheVersion } from '../../src/db/versions.js';
 import { freshDatabase, onPostgres } from '../support/database.js';
 
 // Reads cached between commits (issue 6): on the SQLite read connection, and on PostgreSQL, what was
@@ -35,13 +36,13 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A commit by a connection of its own, as another process makes one. */
-async function foreignCommit(key: string): Promise<void> {
+/** A commit by a connection of its own, as another process makes one: a setting written. */
+async function foreignCommit(key: string, value = 'x'): Promise<void> {
   if (onPostgres) {
     const client = new pg.Client({ connectionString: place.url, options: `-c search_path=${place.schema}` });
     await client.connect();
     try {
-      await client.query('insert into settings (key, value) values ($1, $2)', [key, 'x']);
+      await client.query('insert into settings (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value', [key, value]);
     } finally {
       await client.end();
     }
@@ -49,7 +50,7 @@ async function foreignCommit(key: string): Promise<void> {
   }
   const other = new SqliteDatabase(path.join(dir, 'resell.db'));
   try {
-    other.prepare('insert into settings (key, value) values (?, ?)').run(key, 'x');
+    other.prepare('insert into settings (key, value) values (?, ?) on conflict (key) do update set value = excluded.value').run(key, value);
   } finally {
     other.close();
   }
@@ -136,6 +137,28 @@ describe(`snapshot caches on the read connection (${onPostgres ? 'PostgreSQL' : 
   });
 });
 
+describe('cache versions', () => {
+  it('show another process\'s renewal from the next turn; on PostgreSQL a new generation brings every version in its own statement', async () => {
+    // On PostgreSQL, a pool of its own opened once the driver's queries are counted.
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    const config = { engine: onPostgres ? 'postgres' as const : 'sqlite' as const, databaseUrl: place.url, sqlitePath: path.join(dir, 'resell.db') };
+    const own = onPostgres ? connectDatabase(config, { schema: place.schema, poolSize: 1 }) : read;
+    try {
+      const versions = () => Promise.all([findCacheVersion(own, 'catalog.version'), findCacheVersion(own, 'partners.version')]);
+      expect(await versions()).toEqual(['', '']);
+      await foreignCommit('catalog.version', 'c1');
+      await foreignCommit('partners.version', 'p1');
+      await nextTurn();
+      const before = queries.mock.calls.length;
+      expect(await versions()).toEqual(['c1', 'p1']);
+      if (onPostgres) expect(queries.mock.calls.length - before).toBe(1);
+    } finally {
+      queries.mockRestore();
+      if (own !== read) await own.destroy();
+    }
+  });
+});
+
 describe('generationOf', () => {
   it('reads the data version once per turn while this process runs no statement, and again after one', async () => {
     let reads = 0;
@@ -147,5 +170,15 @@ describe('generationOf', () => {
     await nextTurn();
     expect(generationOf(db)).toBe(3);
     expect(reads).toBe(3);
+  });
+
+  it('starts a cache\'s entries with what was read with the generation, for that generation only', async () => {
+    let generation = 0;
+    const db = {};
+    watchGenerations(db, () => ++generation);
+    const cache = snapshotCache<string, string>({ maxEntries: 10, seed: (of, at) => (of === db && at === 1 ? [['a', 'read with 1']] : undefined) });
+    expect((await cache.entriesFor(db))!.get('a')).toBe('read with 1');
+    noteLocalStatement();
+    expect((await cache.entriesFor(db))!.get('a')).toBeUndefined();
   });
 });
