@@ -138,7 +138,7 @@ describe(`snapshot caches on the read connection (${onPostgres ? 'PostgreSQL' : 
 });
 
 describe('cache versions', () => {
-  it('show another process\'s renewal from the next turn; on PostgreSQL a new generation brings every version in its own statement', async () => {
+  it('show another process\'s renewal from the next turn; on PostgreSQL a new generation brings every version, in the same statement', async () => {
     // On PostgreSQL, a pool of its own opened once the driver's queries are counted.
     const queries = vi.spyOn(pg.Client.prototype, 'query');
     const config = { engine: onPostgres ? 'postgres' as const : 'sqlite' as const, databaseUrl: place.url, sqlitePath: path.join(dir, 'resell.db') };
