@@ -4,14 +4,14 @@ import { prepareQuery } from './prepared.js';
 import type { Db, Tx } from './schema.js';
 import { snapshotCache, type Generation } from './snapshots.js';
 
+const CACHE_VERSION_KEYS = ['catalog.version', 'partners.version'] as const;
+
 /**
  * What a process may keep in memory, each with the settings row that says whether it is still right:
  * a transaction that changes what the cache holds renews the version, and readers compare it at every
  * read (one indexed lookup), so a change by any process (a CLI command, another server) shows at once.
  */
-export type CacheVersionKey = 'catalog.version' | 'partners.version';
-
-const CACHE_VERSION_KEYS: readonly CacheVersionKey[] = ['catalog.version', 'partners.version'];
+export type CacheVersionKey = (typeof CACHE_VERSION_KEYS)[number];
 
 /** The versions read with the latest generation of each database (readGenerationWithVersions). */
 const versionsAtGeneration = new WeakMap<object, { generation: Generation; versions: [CacheVersionKey, string][] }>();

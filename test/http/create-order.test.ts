@@ -551,6 +551,20 @@ describe('createOrder: 1044, out of stock', () => {
     await expectAccepted(orderBody([orderLine(twoPerUnit, 1)]));
   });
 
+  it('serves each unit its own keys, oldest first, each tied to that unit\'s line item', async () => {
+    const twoPerUnit = await newProduct({ serialsPerUnit: 2 });
+    const keys = await givenKeys(t.app, twoPerUnit, 5);
+    const answer = await expectAccepted(orderBody([orderLine(twoPerUnit, 2)]));
+    const items = (answer.orderLines as Json[])[0]!.lineItems as { serials: { data: string }[] }[];
+    expect(items.map((item) => item.serials.map((s) => s.data))).toEqual([keys.slice(0, 2), keys.slice(2, 4)]);
+    const tied = (await keysOf(twoPerUnit)).map((key) => key.line_item_id);
+    expect(tied[0]).toBe(tied[1]);
+    expect(tied[2]).toBe(tied[3]);
+    expect(new Set([tied[0], tied[2]]).size).toBe(2);
+    expect(tied.slice(0, 4).every((id) => id !== null)).toBe(true);
+    expect(tied[4]).toBeNull();
+  });
+
   it('counts the units of repeated lines of one product together', async () => {
     const pooled = await newProduct();
     await givenKeys(t.app, pooled, 3);
