@@ -95,7 +95,12 @@ export type RenewalOrderDraft = {
 };
 
 /** An order's rows as read for its answer; its serials stay sealed until an answer opens them. */
-type StoredOrder = Pick<ViewParts, 'lines' | 'items' | 'grants'> & { order: OrderViewRow; sealedKeys: SealedKeyRow[] };
+type StoredOrder = Pick<ViewParts, 'lines' | 'items' | 'grants'> & {
+  order: OrderViewRow;
+  sealedKeys: SealedKeyRow[];
+  /** The answer made from these rows, once asked: it holds for as long as they are kept. */
+  view?: OrderView;
+};
 
 /** Orders whose rows are kept between commits (snapshots.ts): what partners poll after a sale. */
 const ORDERS_KEPT = 10_000;
@@ -336,7 +341,10 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         seen?.set(key, stored);
       }
       if (!stored) throw new Refusal(1010);
-      return view(tx, stored);
+      // Kept with the rows (until the next commit): opening the serials (AES-GCM) and signing the
+      // download links of an answer took a fifth of a getOrderData's time, for the same answer.
+      stored.view ??= await view(tx, stored);
+      return stored.view;
     },
 
     /** The existing order number of a partnerOrderNumber, if any (a retry after a lost answer). */
