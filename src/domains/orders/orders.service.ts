@@ -94,7 +94,7 @@ export type RenewalOrderDraft = {
   keepSerialsOf: number | undefined;
 };
 
-/** An order's rows as read for its answer; its serials stay sealed until an answer opens them. */
+/** An order's rows as read for its answer (its serials sealed), and the answer once made from them. */
 type StoredOrder = Pick<ViewParts, 'lines' | 'items' | 'grants'> & {
   order: OrderViewRow;
   sealedKeys: SealedKeyRow[];
