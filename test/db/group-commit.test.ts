@@ -67,7 +67,7 @@ describe('group commit', () => {
     expect(seen).toBe(1);
   });
 
-  it('keeps the savepoints of a batch in memory: a unit\'s journal in a temporary file cost two system calls per page it changed', async () => {
+  it('runs its batches on a connection that keeps temporary data, the units\' savepoint journals among it, in memory (temp_store MEMORY)', async () => {
     const units = groupCommit(db, { maxBatch: 64 });
     const setting = await units.run(async (tx) => (await sql<{ temp_store: number }>`pragma temp_store`.execute(tx)).rows[0]!.temp_store);
     // 2: MEMORY (0 is the build's default, a file).

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoCatalog } from '../../src/demo/load-demo.js';
 import { DAY } from '../support/clock.js';
-import { createOrder, DEMO_REFS, getOrderData, newPartnerOrderNumber, orderBody, orderLine } from '../support/orders.js';
+import { createOrder, DEMO_REFS, getOrderData, newPartnerOrderNumber, orderBody, orderLine, refusedOrder } from '../support/orders.js';
 import { givenKeys, givenProduct } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
 
@@ -62,6 +62,22 @@ describe('getOrderData between commits', () => {
     expect((await getOrderData(t.server, partner, number)).json()).toMatchObject({ responseCode: 1010 });
     const placed = await order(DEMO_REFS.downloadOnly, 1, number);
     expect((await getOrderData(t.server, partner, number)).json()).toMatchObject({ orderNumber: placed.orderNumber, responseCode: 0 });
+  });
+
+  it('answers another partner asking for the same partnerOrderNumber 1010, while the buyer\'s answer with its opened serials is kept', async () => {
+    // Both partners' credentials first: issuing a token commits, which would empty what is kept.
+    const stranger = await t.given.partner();
+    const number = newPartnerOrderNumber();
+    const ref = (await givenProduct(t.app.db, { serialsPerUnit: 1 })).ref;
+    const [key] = await givenKeys(t.app, ref, 1);
+    await order(ref, 1, number);
+    const [ownerHeaders, strangerHeaders] = [await partner.headers(), await stranger.headers()];
+    const ask = (headers: Record<string, string>) => t.server.inject({ method: 'GET', url: `/connect/order/${number}`, headers });
+    const owned = (await ask(ownerHeaders)).json() as { orderLines: { lineItems: { serials: { data: string }[] }[] }[] };
+    expect(owned.orderLines[0]!.lineItems[0]!.serials.map((s) => s.data)).toEqual([key]);
+    const foreign = await ask(strangerHeaders);
+    expect(foreign.json()).toEqual(refusedOrder(number, 1010));
+    expect(foreign.body).not.toContain(key!);
   });
 
   it('answers a cancelled order without files and with its new download end at the next call', async () => {
