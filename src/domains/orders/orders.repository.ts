@@ -1,4 +1,5 @@
-import type { CompiledQuery, Insertable, Selectable } from 'kysely';
+import { sql, type Compilable, type CompiledQuery, type Insertable, type Selectable } from 'kysely';
+import { isPostgres } from '../../db/engine.js';
 import { prepareQuery } from '../../db/prepared.js';
 import type { LedgerEntriesTable, LineItemsTable, OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
 import { isPossibleOrderNumber } from './order.js';
@@ -38,17 +39,64 @@ export async function lockOrder(tx: Tx, partnerId: number, partnerOrderNumber: s
     .executeTakeFirst();
 }
 
-export async function insertOrder(tx: Tx, row: Insertable<OrdersTable>): Promise<number> {
-  return (await newOrder.executeTakeFirst(tx, row))!.order_number;
+/** Numbers of a new order, taken before any of its rows is written: its own, then its lines' and units' ids, in order. */
+export type OrderNumbers = { orderNumber: number; lineIds: number[]; itemIds: number[] };
+
+/**
+ * Takes the numbers of a new order of `lines` lines and `items` units, and reads, in the same
+ * statement, the order the partner may already have under this partnerOrderNumber (createOrder's
+ * 1010). With its numbers known, every row of an order can be written in one statement
+ * (runTogether) instead of one per row, each waiting for the id the one before returned: on
+ * PostgreSQL a round trip each. PostgreSQL takes them from the tables' sequences (a number taken by
+ * an order that is then refused or rolled back is never used, as with any sequence); SQLite from
+ * `sqlite_sequence`, which nothing but the writers' transaction moves meanwhile.
+ */
+export async function reserveOrder(tx: Tx, reservation: Reservation): Promise<OrderNumbers & { existing: number | undefined }> {
+  const row = (await orderNumbersTaken.executeTakeFirst(tx, reservation))!;
+  const existing = row.existing ?? undefined;
+  if (isPostgres(tx)) return { existing, orderNumber: row.order_number!, lineIds: row.line_ids!, itemIds: row.item_ids! };
+  // AUTOINCREMENT never reuses a number: the next ones follow the last ever taken.
+  const after = (last: number | null, count: number) => Array.from({ length: count }, (_, i) => (last ?? 0) + i + 1);
+  return { existing, orderNumber: after(row.last_order_number!, 1)[0]!, lineIds: after(row.last_line_id!, reservation.lines), itemIds: after(row.last_item_id!, reservation.items) };
 }
 
-export async function insertOrderLine(tx: Tx, row: Insertable<OrderLinesTable>): Promise<number> {
-  return (await newOrderLine.executeTakeFirst(tx, row))!.id;
+type Reservation = PartnerOrder & { lines: number; items: number };
+type TakenNumbers = {
+  existing: number | null;
+  order_number?: number; line_ids?: number[]; item_ids?: number[];
+  last_order_number?: number | null; last_line_id?: number | null; last_item_id?: number | null;
+};
+const orderNumbersTaken = prepareQuery((db, { partnerId, partnerOrderNumber, lines, items }: Reservation) => db.selectNoFrom((eb) => [
+  eb.selectFrom('orders').select('order_number').where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber).as('existing'),
+  ...(isPostgres(db)
+    ? [
+      sql<number>`nextval(pg_get_serial_sequence('orders', 'order_number'))`.as('order_number'),
+      sql<number[]>`array(select nextval(pg_get_serial_sequence('order_lines', 'id'))::integer from generate_series(1, cast(${lines} as integer)))`.as('line_ids'),
+      sql<number[]>`array(select nextval(pg_get_serial_sequence('line_items', 'id'))::integer from generate_series(1, cast(${items} as integer)))`.as('item_ids'),
+    ]
+    : [
+      sql<number | null>`(select seq from sqlite_sequence where name = 'orders')`.as('last_order_number'),
+      sql<number | null>`(select seq from sqlite_sequence where name = 'order_lines')`.as('last_line_id'),
+      sql<number | null>`(select seq from sqlite_sequence where name = 'line_items')`.as('last_item_id'),
+    ]),
+]) as unknown as Compilable<TakenNumbers>);
+
+/** The insert of an order's row, its number taken (reserveOrder): to run with its other rows (runTogether). */
+export function orderInsert(tx: Tx, row: Insertable<OrdersTable> & { order_number: number }): CompiledQuery {
+  return newOrder.compile(tx, row);
 }
 
-export async function insertLineItem(tx: Tx, row: Insertable<LineItemsTable>): Promise<number> {
-  return (await newLineItem.executeTakeFirst(tx, row))!.id;
+/** The insert of an order line, its id taken (reserveOrder). */
+export function orderLineInsert(tx: Tx, row: Insertable<OrderLinesTable> & { id: number }): CompiledQuery {
+  return newOrderLine.compile(tx, row);
 }
+
+/** The insert of a line's units (line items), their ids taken (reserveOrder), positions from 0. */
+export function lineItemsInsert(tx: Tx, units: LineUnits): CompiledQuery {
+  return newLineItems.compile(tx, { ...units, positions: units.ids.map((_, position) => position) });
+}
+
+type LineUnits = { ids: readonly number[]; orderLineId: number; subscriptionId: number | null; serialsOf: number | null };
 
 export async function insertDownloadGrants(tx: Tx, orderNumber: number, orderLineId: number, fileIds: readonly number[]): Promise<Map<number, number>> {
   if (fileIds.length === 0) return new Map();
@@ -66,9 +114,11 @@ export function ledgerEntryInsert(tx: Tx, row: Insertable<LedgerEntriesTable>): 
   return newLedgerEntry.compile(tx, row);
 }
 
-const newOrder = prepareQuery((db, row: Insertable<OrdersTable>) => db.insertInto('orders').values(row).returning('order_number'));
-const newOrderLine = prepareQuery((db, row: Insertable<OrderLinesTable>) => db.insertInto('order_lines').values(row).returning('id'));
-const newLineItem = prepareQuery((db, row: Insertable<LineItemsTable>) => db.insertInto('line_items').values(row).returning('id'));
+const newOrder = prepareQuery((db, row: Insertable<OrdersTable>) => db.insertInto('orders').values(row));
+const newOrderLine = prepareQuery((db, row: Insertable<OrderLinesTable>) => db.insertInto('order_lines').values(row));
+const newLineItems = prepareQuery((db, { ids, positions, orderLineId, subscriptionId, serialsOf }: LineUnits & { positions: readonly number[] }) => db
+  .insertInto('line_items')
+  .values(ids.map((id, i): Insertable<LineItemsTable> => ({ id, order_line_id: orderLineId, position: positions[i]!, subscription_id: subscriptionId, serials_of_line_item_id: serialsOf }))));
 const newLedgerEntry = prepareQuery((db, row: Insertable<LedgerEntriesTable>) => db.insertInto('ledger_entries').values(row));
 const newDownloadGrants = prepareQuery((db, { orderNumber, orderLineId, fileIds }: { orderNumber: number; orderLineId: number; fileIds: readonly number[] }) => db
   .insertInto('download_grants')
