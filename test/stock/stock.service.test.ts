@@ -151,6 +151,28 @@ describe('claimKeys onto a line item, findSealedKeys and openKeys', () => {
   });
 });
 
+describe('claimUnitKeys', () => {
+  it('gives each unit of a line its keys, oldest first, in one statement whatever the number of units', async () => {
+    const { ref } = await givenProduct(t.app.db, { serialsPerUnit: 2 });
+    const keys = await givenKeys(t.app, ref, 7);
+    const counting = countingDb(t.app.db);
+    const claimed = await counting.db.transaction().execute((tx) => t.app.stock.claimUnitKeys(tx, ref, 2, [701, 702, 703]));
+    expect(Object.fromEntries([...claimed].map(([unit, unitKeys]) => [unit, unitKeys.map((k) => k.key)]))).toEqual({ 701: keys.slice(0, 2), 702: keys.slice(2, 4), 703: keys.slice(4, 6) });
+    expect(counting.count()).toBe(1);
+    const ids = [701, 702, 703];
+    expect(Object.fromEntries(t.app.stock.openKeys(ids, await t.app.stock.findSealedKeys(t.app.db, ids)))).toEqual({ 701: keys.slice(0, 2), 702: keys.slice(2, 4), 703: keys.slice(4, 6) });
+  });
+
+  it('takes nothing for any unit when the line cannot be served whole (1044)', async () => {
+    const { ref } = await givenProduct(t.app.db, { serialsPerUnit: 2 });
+    await givenKeys(t.app, ref, 5);
+    await t.app.db.transaction().execute(async (tx) => {
+      await expect(t.app.stock.claimUnitKeys(tx, ref, 2, [711, 712, 713])).rejects.toBeInstanceOf(OutOfStock);
+    });
+    expect(await freeKeyCount(ref)).toBe(5);
+  });
+});
+
 describe('importKeys in batches', () => {
   async function* failingAfter(keys: string[]): AsyncGenerator<string> {
     yield* keys;

@@ -109,13 +109,17 @@ const ORDERS_KEPT = 10_000;
 export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   const ordersSeen = snapshotCache<string, StoredOrder | null>({ maxEntries: ORDERS_KEPT });
 
-  /** The serials of one unit, claimed from the pool or generated straight onto its line item; none when the product takes none. */
-  async function serialsOfUnit(tx: Tx, product: Product, lineItemId: number): Promise<ClaimedKey[]> {
+  /**
+   * The serials of a line's units, claimed from the pool (one statement for all of them) or generated
+   * straight onto each line item; none when the product takes none.
+   */
+  async function serialsOfUnits(tx: Tx, product: Product, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
     const perUnit = product.delivery.serialsPerUnit;
-    if (perUnit === 0 || product.delivery.serialSource === 'none') return [];
-    return product.delivery.serialSource === 'generated'
-      ? stock.generateSerials(tx, product.ref, product.delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', perUnit, lineItemId)
-      : stock.claimKeys(tx, product.ref, perUnit, lineItemId);
+    if (perUnit === 0 || product.delivery.serialSource === 'none') return new Map();
+    if (product.delivery.serialSource !== 'generated') return stock.claimUnitKeys(tx, product.ref, perUnit, lineItemIds);
+    const out = new Map<number, ClaimedKey[]>();
+    for (const id of lineItemIds) out.set(id, await stock.generateSerials(tx, product.ref, product.delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', perUnit, id));
+    return out;
   }
 
   /**
@@ -152,11 +156,10 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
       const { product, quantity } = draft;
       const lineId = numbers.lineIds[position]!;
       // A renewal that keeps its serials takes none; OutOfStock rolls the whole order back.
-      for (const { id } of parts.items.filter((item) => item.order_line_id === lineId)) {
-        const keys = draft.serialsOf === undefined ? await serialsOfUnit(tx, product, id) : [];
-        // In key order, as findSealedKeys reads them back.
-        parts.serials.set(id, [...keys].sort((x, y) => x.id - y.id).map((k) => k.key));
-      }
+      const unitIds = parts.items.filter((item) => item.order_line_id === lineId).map((item) => item.id);
+      const keys = draft.serialsOf === undefined ? await serialsOfUnits(tx, product, unitIds) : new Map<number, ClaimedKey[]>();
+      // In key order, as findSealedKeys reads them back.
+      for (const id of unitIds) parts.serials.set(id, [...keys.get(id) ?? []].sort((x, y) => x.id - y.id).map((k) => k.key));
       const grantIds = await insertDownloadGrants(tx, orderNumber, lineId, product.files.map((f) => f.id));
       for (const file of product.files) {
         parts.grants.push({ id: grantIds.get(file.id)!, order_line_id: lineId, label: file.label, type: file.type, file_group: file.group, size_bytes: file.sizeBytes });

@@ -64,33 +64,40 @@ export async function insertKeys(tx: Tx, rows: readonly NewKeyRow[]): Promise<nu
 
 export type SealedKey = { id: number; sealed: string };
 
+/** A key just assigned, with the line item it went to (null when claimed for none). */
+export type AssignedKey = SealedKey & { line_item_id: number | null };
+
 /**
- * Marks up to `count` free keys of a product assigned at `at`, oldest first, tied to `lineItemId` when
- * given (the line item that delivers them: no second statement to tie them), and returns them. On
- * PostgreSQL the selecting subquery locks its rows and skips rows other transactions hold, so two
- * concurrent claims never take the same key; SQLite has a single writer, which is enough.
+ * Marks free keys of a product assigned at `at`, oldest first, one per entry of `slots`: the n-th key
+ * goes to the n-th entry's line item (a unit of two serials is two entries; null ties it to none).
+ * One statement for all the units of an order line, whatever their number. Returns the keys taken,
+ * fewer than the slots when fewer were free. On PostgreSQL the selecting subquery locks its rows and
+ * skips rows other transactions hold, so two concurrent claims never take the same key; SQLite has a
+ * single writer, which is enough.
  */
-export async function assignFreeKeys(tx: Tx, productRef: number, count: number, at: string, lineItemId: number | null): Promise<SealedKey[]> {
-  return freeKeysAssigned.execute(tx, { productRef, count, at, lineItemId });
+export async function assignFreeKeys(tx: Tx, productRef: number, slots: readonly (number | null)[], at: string): Promise<AssignedKey[]> {
+  return freeKeysAssigned.execute(tx, { productRef, count: slots.length, at, slots: JSON.stringify(slots) });
 }
 
-// Every order runs it: compiled once per engine.
-const freeKeysAssigned = prepareQuery((db, { productRef, count, at, lineItemId }: { productRef: number; count: number; at: string; lineItemId: number | null }) => {
-  const oldestFree = () => db.selectFrom('serial_keys').select('id')
+// Every order line runs it: compiled once per engine.
+const freeKeysAssigned = prepareQuery((db, { productRef, count, at, slots }: { productRef: number; count: number; at: string; slots: string }) => {
+  const oldestFree = db.selectFrom('serial_keys').select('id')
     .where('product_ref', '=', productRef).where('assigned_at', 'is', null).orderBy('id').limit(count);
-  if (!isPostgres(db)) {
-    // One writer: no lock to take, and a plain subquery costs less than a CTE on SQLite.
-    return db.updateTable('serial_keys').set({ assigned_at: at, line_item_id: lineItemId })
-      .where('id', 'in', oldestFree()).where('assigned_at', 'is', null)
-      .returning(['id', 'sealed']);
-  }
-  // A CTE is evaluated once, so the keys locked are exactly the keys updated.
-  return db.with('free', () => oldestFree().forUpdate().skipLocked())
-    .updateTable('serial_keys').set({ assigned_at: at, line_item_id: lineItemId })
-    .where('id', 'in', (eb) => eb.selectFrom('free').select('free.id'))
+  const postgres = isPostgres(db);
+  const slot = postgres
+    ? sql<number | null>`(cast(${slots} as jsonb) ->> cast(numbered.n - 1 as integer))::integer`
+    : sql<number | null>`json_extract(${slots}, '$[' || (numbered.n - 1) || ']')`;
+  // Materialized: evaluated once, so the keys locked are exactly the keys updated. One writer on SQLite: no lock to take.
+  return db.with((cte) => cte('free').materialized(), () => (postgres ? oldestFree.forUpdate().skipLocked() : oldestFree))
+    // Numbered once taken (after the limit): only the few keys taken are.
+    .with('numbered', (w) => w.selectFrom('free').select(['free.id', sql<number>`row_number() over (order by free.id)`.as('n')]))
+    .updateTable('serial_keys')
+    .from('numbered')
+    .set({ assigned_at: at, line_item_id: slot })
+    .whereRef('serial_keys.id', '=', 'numbered.id')
     // Re-checked after the lock: a key another transaction assigned meanwhile is not taken again.
-    .where('assigned_at', 'is', null)
-    .returning(['id', 'sealed']);
+    .where('serial_keys.assigned_at', 'is', null)
+    .returning(['serial_keys.id', 'serial_keys.sealed', 'serial_keys.line_item_id']);
 });
 
 /** Undoes assignFreeKeys inside the same transaction (a claim that could not be served in full). */

@@ -68,6 +68,25 @@ export function stockService({ keyring, clock }: StockDeps) {
     return out;
   }
 
+  /** Free keys of a product assigned to `slots` (assignFreeKeys), decrypted in key order; OutOfStock with nothing assigned when too few are free. */
+  async function claimOnto(tx: Tx, productRef: number, slots: readonly (number | null)[]): Promise<(ClaimedKey & { lineItemId: number | null })[]> {
+    if (slots.length === 0) return [];
+    const at = clock.now().toISOString();
+    const claimed = await assignFreeKeys(tx, productRef, slots, at);
+    // SKIP LOCKED passes over keys other transactions hold; some may have been released since. The
+    // keys taken went to the first slots: the next ones go to the rest.
+    while (claimed.length < slots.length) {
+      const more = await assignFreeKeys(tx, productRef, slots.slice(claimed.length), at);
+      if (more.length === 0) break;
+      claimed.push(...more);
+    }
+    if (claimed.length < slots.length) {
+      await unassignKeys(tx, claimed.map((k) => k.id));
+      throw new OutOfStock(productRef);
+    }
+    return claimed.sort((x, y) => x.id - y.id).map((k) => ({ id: k.id, key: keyring.decrypt(k.sealed), lineItemId: k.line_item_id }));
+  }
+
   return {
     availableUnits,
 
@@ -104,20 +123,19 @@ export function stockService({ keyring, clock }: StockDeps) {
      */
     async claimKeys(tx: Tx, productRef: number, count: number, lineItemId: number | null = null): Promise<ClaimedKey[]> {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`cannot claim ${count} keys`);
-      if (count === 0) return [];
-      const at = clock.now().toISOString();
-      const claimed = await assignFreeKeys(tx, productRef, count, at, lineItemId);
-      // SKIP LOCKED passes over keys other transactions hold; some may have been released since.
-      while (claimed.length < count) {
-        const more = await assignFreeKeys(tx, productRef, count - claimed.length, at, lineItemId);
-        if (more.length === 0) break;
-        claimed.push(...more);
+      return (await claimOnto(tx, productRef, Array<number | null>(count).fill(lineItemId))).map(({ id, key }) => ({ id, key }));
+    },
+
+    /**
+     * claimKeys for every unit of an order line at once (one statement, not one per unit): `perUnit`
+     * keys tied to each of `lineItemIds`. Returns each line item's keys, in key order.
+     */
+    async claimUnitKeys(tx: Tx, productRef: number, perUnit: number, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
+      const out = new Map(lineItemIds.map((id) => [id, [] as ClaimedKey[]]));
+      for (const { id, key, lineItemId } of await claimOnto(tx, productRef, lineItemIds.flatMap((item) => Array<number>(perUnit).fill(item)))) {
+        out.get(lineItemId!)!.push({ id, key });
       }
-      if (claimed.length < count) {
-        await unassignKeys(tx, claimed.map((k) => k.id));
-        throw new OutOfStock(productRef);
-      }
-      return claimed.sort((a, b) => a.id - b.id).map((k) => ({ id: k.id, key: keyring.decrypt(k.sealed) }));
+      return out;
     },
 
     /**
