@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/schema.js';
 import { setWithin } from '../../shared/bounded-map.js';
 import type { PointOfSale } from '../partners/index.js';
-import { categoryParents, findCatalogVersion, findPosSalePrices, findProducts, findPublishers } from './catalog.repository.js';
+import { categoryParents, findCatalogVersion, findPosSalePricesWithVersion, findProducts, findPublishers } from './catalog.repository.js';
 import { sellableBy, type Product, type Publisher, type SellableProduct } from './product.js';
 
 /**
@@ -10,7 +10,7 @@ import { sellableBy, type Product, type Publisher, type SellableProduct } from '
  * again. The cache is checked against the catalog version (one query; on the read connection only
  * after a commit, snapshots.ts) at every read, and emptied when the version moved, so a catalog
  * import by any process shows at once. POS prices are read every time (they change without the
- * catalog).
+ * catalog), with the catalog version in the same statement.
  */
 export type CatalogReader = {
   /** Products by ref; unknown refs are absent. */
@@ -32,12 +32,13 @@ type Cached = {
 export function catalogReader(options: { maxProducts: number }): CatalogReader {
   let cached: Cached = { version: '', products: new Map(), publishers: new Map(), parents: undefined };
 
-  /** The cache, emptied first when the catalog changed since it was filled. */
-  async function current(tx: Tx): Promise<Cached> {
-    const version = await findCatalogVersion(tx);
+  /** The cache at this catalog version: emptied first when the catalog changed since it was filled. */
+  function cacheAt(version: string): Cached {
     if (version !== cached.version) cached = { version, products: new Map(), publishers: new Map(), parents: undefined };
     return cached;
   }
+
+  const current = async (tx: Tx): Promise<Cached> => cacheAt(await findCatalogVersion(tx));
 
   async function productsOf(tx: Tx, cache: Cached, refs: readonly number[]): Promise<Map<number, Product>> {
     const out = new Map<number, Product>();
@@ -68,14 +69,15 @@ export function catalogReader(options: { maxProducts: number }): CatalogReader {
 
     async findSellable(tx, pos, refs) {
       if (refs.length === 0) return new Map();
-      const cache = await current(tx);
+      // The POS's prices are read at every call: the catalog version comes with them.
+      const { version, prices: overrides } = await findPosSalePricesWithVersion(tx, pos.id, [...new Set(refs)]);
+      const cache = cacheAt(version);
       const products = await productsOf(tx, cache, refs);
       if (products.size === 0) return new Map();
       const missingPublishers = [...new Set([...products.values()].map((p) => p.publisherId))].filter((id) => !cache.publishers.has(id));
-      const [publishers, parents, overrides] = await Promise.all([
+      const [publishers, parents] = await Promise.all([
         findPublishers(tx, missingPublishers),
         cache.parents ?? categoryParents(tx),
-        findPosSalePrices(tx, pos.id, [...products.keys()]),
       ]);
       for (const [id, publisher] of publishers) cache.publishers.set(id, publisher);
       cache.parents = parents;

@@ -1,14 +1,16 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { prepareQuery } from '../../db/prepared.js';
 import { findCacheVersion, renewCacheVersion } from '../../db/versions.js';
 import type { ProductCategoriesTable, ProductFilesTable, ProductOperatingSystemsTable, ProductPricesTable, ProductRelationsTable, ProductsTable, ProductTextsTable, Tx } from '../../db/schema.js';
 import type { OptionKind, Product, ProductStatus, Publisher, SerialSource } from './product.js';
 
 /** The catalog's version: changes with every transaction that changes products, publishers or categories. */
-export const findCatalogVersion = (tx: Tx): Promise<string> => findCacheVersion(tx, 'catalog.version');
+export const findCatalogVersion = (tx: Tx): Promise<string> => findCacheVersion(tx, CATALOG_VERSION);
+
+const CATALOG_VERSION = 'catalog.version';
 
 /** Marks the catalog changed (in the changing transaction): every process's cached products are then reloaded. */
-export const bumpCatalogVersion = (tx: Tx): Promise<void> => renewCacheVersion(tx, 'catalog.version');
+export const bumpCatalogVersion = (tx: Tx): Promise<void> => renewCacheVersion(tx, CATALOG_VERSION);
 
 /** The catalog's master language: labels and texts fall back to it. */
 export async function getMasterLanguage(tx: Tx): Promise<string> {
@@ -131,17 +133,28 @@ export async function findPublishers(tx: Tx, ids: readonly number[]): Promise<Ma
 }
 
 /** A POS's sale price overrides (minor units) of some products, by ref. */
-export async function findPosSalePrices(tx: Tx, posId: number, refs: readonly number[]): Promise<Map<number, number>> {
-  if (refs.length === 0) return new Map();
-  const rows = await posSalePrices.execute(tx, { posId, refs });
-  return new Map(rows.map((r) => [r.product_ref, r.sale_minor]));
+/**
+ * A POS's sale prices of `refs` (they change without the catalog, so the order and stock paths read
+ * them at every call) and, in the same statement, the catalog's version: on PostgreSQL the version
+ * inside an order's transaction would otherwise cost a round trip of its own.
+ */
+export async function findPosSalePricesWithVersion(tx: Tx, posId: number, refs: readonly number[]): Promise<{ version: string; prices: Map<number, number> }> {
+  const rows = await posSalePrices.execute(tx, { key: CATALOG_VERSION, posId, refs });
+  return {
+    version: rows[0]?.version ?? '',
+    prices: new Map(rows.flatMap((r) => (r.product_ref === null ? [] : [[r.product_ref, r.sale_minor!] as const]))),
+  };
 }
 
 const publishersById = prepareQuery((db, { ids }: { ids: readonly number[] }) => db.selectFrom('publishers').selectAll().where('id', 'in', ids));
 
-// Read by every order and stock call: compiled once per number of refs.
-const posSalePrices = prepareQuery((db, { posId, refs }: { posId: number; refs: readonly number[] }) => db
-  .selectFrom('pos_prices').select(['product_ref', 'sale_minor']).where('pos_id', '=', posId).where('product_ref', 'in', refs));
+// Read by every order and stock call: compiled once per number of refs. One row per price found,
+// or one without a price: the version is on every row.
+const posSalePrices = prepareQuery((db, { key, posId, refs }: { key: string; posId: number; refs: readonly number[] }) => db
+  .selectFrom(db.selectNoFrom(sql<number>`1`.as('one')).as('one'))
+  .leftJoin('settings as v', (join) => join.on('v.key', '=', key))
+  .leftJoin('pos_prices as p', (join) => join.on('p.pos_id', '=', posId).on('p.product_ref', 'in', refs))
+  .select(['v.value as version', 'p.product_ref', 'p.sale_minor']));
 
 export type CategoryLabel = { id: number; label: string; subcategories: { id: number; label: string }[] };
 

@@ -1,5 +1,5 @@
 export * from './product.js';
-export { findProducts, productOf, findPosSalePrices, findPublishers, bumpCatalogVersion, listCategories, listOperatingSystems, getMasterLanguage, categoryParents, type CategoryLabel, type ProductChildRows } from './catalog.repository.js';
+export { findProducts, productOf, findPublishers, bumpCatalogVersion, listCategories, listOperatingSystems, getMasterLanguage, categoryParents, type CategoryLabel, type ProductChildRows } from './catalog.repository.js';
 export { catalogService, MASTER_LANGUAGE_KEY, DEFAULT_CSV_BATCH, type CatalogService, type CatalogDeps, type ImportSummary, type RejectedRow, type CsvImportProgress } from './catalog.service.js';
 export { CatalogFileRefused } from './catalog.errors.js';
 export { CatalogFileSchema, jsonPathOf, type CheckedCatalogFile, type CatalogFileJson } from './catalog-file.js';
