@@ -114,30 +114,36 @@ function shiftPlaceholders(sql: string, offset: number): string {
 }
 
 /**
- * Runs compiled inserts that return nothing (appends to logs: the ledger, the events outbox, the
- * audit log) in the caller's transaction. On PostgreSQL they go as one statement, each a
- * data-modifying `WITH` part (all of them run, once, whatever the last one reads), so they cost one
- * round trip instead of one each; it is run as a named statement like the prepared queries it is
- * made of. On SQLite, where a statement costs no round trip, one after another.
+ * Runs compiled statements in the caller's transaction and returns the rows of the last one: inserts
+ * that return nothing (appends to logs: the ledger, the events outbox, the audit log; an order's
+ * rows), then, last, any statement. On PostgreSQL they go as one statement, each but the last a
+ * data-modifying `WITH` part (all of them run, once, whatever the last one reads; the last one's own
+ * `WITH` parts join the list), so they cost one round trip instead of one each; it is run as a named
+ * statement like the prepared queries it is made of. On SQLite, where a statement costs no round
+ * trip, one after another.
  */
-export async function runTogether(tx: Tx, inserts: readonly CompiledQuery[]): Promise<void> {
-  if (!isPostgres(tx) || inserts.length < 2) {
-    for (const insert of inserts) await tx.executeQuery(insert);
-    return;
+export async function runTogether<R = unknown>(tx: Tx, statements: readonly CompiledQuery[]): Promise<R[]> {
+  if (!isPostgres(tx) || statements.length < 2) {
+    let rows: R[] = [];
+    for (const statement of statements) rows = (await tx.executeQuery<R>(statement as CompiledQuery<R>)).rows;
+    return rows;
   }
-  const key = inserts.map((q) => q.sql).join('\u0000');
+  const key = statements.map((q) => q.sql).join('\u0000');
   let sql = joinedTexts.get(key);
   if (sql === undefined) {
     let offset = 0;
-    const parts = inserts.map((q) => {
+    const parts = statements.map((q) => {
       const part = shiftPlaceholders(q.sql, offset);
       offset += q.parameters.length;
       return part;
     });
-    sql = `with ${parts.slice(0, -1).map((part, i) => `"together_${i}" as (${part})`).join(', ')} ${parts.at(-1)!}`;
+    const last = parts.at(-1)!;
+    const together = parts.slice(0, -1).map((part, i) => `"together_${i}" as (${part})`).join(', ');
+    const own = /^with (recursive )?/i.exec(last);
+    sql = own ? `with ${own[1] ?? ''}${together}, ${last.slice(own[0].length)}` : `with ${together} ${last}`;
     const dropped = setWithin(joinedTexts, key, sql, MAX_JOINED);
     if (dropped) preparedTexts.delete(dropped[1]);
     preparedTexts.add(sql);
   }
-  await tx.executeQuery(CompiledQuery.raw(sql, inserts.flatMap((q) => q.parameters)));
+  return (await tx.executeQuery<R>(CompiledQuery.raw(sql, statements.flatMap((q) => q.parameters)) as CompiledQuery<R>)).rows;
 }

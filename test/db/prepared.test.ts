@@ -117,6 +117,22 @@ describe('prepared queries', () => {
     }
   });
 
+  it('returns the rows of the last statement run together, whose own WITH parts join the list', async () => {
+    await t.app.db.insertInto('settings').values({ key: 'returning.x', value: 'x' }).execute();
+    const setting = prepareQuery((q, row: { key: string; value: string }) => q.insertInto('settings').values(row));
+    const renamed = prepareQuery((q, { like, suffix }: { like: string; suffix: string }) => q
+      .with('wanted', (w) => w.selectFrom('settings').select('key').where('key', 'like', like))
+      .updateTable('settings').set((eb) => ({ value: eb('value', '||', suffix) }))
+      .where('key', 'in', (eb) => eb.selectFrom('wanted').select('wanted.key'))
+      .returning(['key', 'value']));
+    const rows = await t.app.db.transaction().execute((tx) => runTogether<{ key: string; value: string }>(tx, [
+      setting.compile(tx, { key: 'returning.a', value: 'a' }), renamed.compile(tx, { like: 'returning.x%', suffix: '!' }),
+    ]));
+    expect(rows).toEqual([{ key: 'returning.x', value: 'x!' }]);
+    expect(await t.app.db.selectFrom('settings').select(['key', 'value']).where('key', 'like', 'returning.%').orderBy('key').execute())
+      .toEqual([{ key: 'returning.a', value: 'a' }, { key: 'returning.x', value: 'x!' }]);
+  });
+
   it('leaves none of the inserts run together when one of them fails, with the transaction', async () => {
     const setting = prepareQuery((q, row: { key: string; value: string }) => q.insertInto('settings').values(row));
     const together = t.app.db.transaction().execute((tx) => runTogether(tx, [

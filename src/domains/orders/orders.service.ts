@@ -109,35 +109,32 @@ const ORDERS_KEPT = 10_000;
 export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   const ordersSeen = snapshotCache<string, StoredOrder | null>({ maxEntries: ORDERS_KEPT });
 
-  /**
-   * The serials of a line's units, claimed from the pool (one statement for all of them) or generated
-   * straight onto each line item; none when the product takes none.
-   */
-  async function serialsOfUnits(tx: Tx, product: Product, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
-    const perUnit = product.delivery.serialsPerUnit;
-    if (perUnit === 0 || product.delivery.serialSource === 'none') return new Map();
-    if (product.delivery.serialSource !== 'generated') return stock.claimUnitKeys(tx, product.ref, perUnit, lineItemIds);
-    const out = new Map<number, ClaimedKey[]>();
-    for (const id of lineItemIds) out.set(id, await stock.generateSerials(tx, product.ref, product.delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', perUnit, id));
-    return out;
+  /** Where a line's serials come from: its product's pool, generated per unit, or none (also for a renewal that keeps them). */
+  function serialsFrom(draft: LineDraft): 'pool' | 'generated' | 'none' {
+    const { serialsPerUnit, serialSource } = draft.product.delivery;
+    if (draft.serialsOf !== undefined || serialsPerUnit === 0 || serialSource === 'none') return 'none';
+    return serialSource === 'generated' ? 'generated' : 'pool';
   }
 
   /**
-   * Writes the order's row with its lines, their units and `appends` (one statement on PostgreSQL:
-   * its numbers were taken first), then serials (claimed, generated or kept), download grants and
-   * shipments; returns the units placed and what the order's answer shows of them.
+   * Writes the order's row with its lines, their units and `appends`, in one statement on PostgreSQL
+   * (its numbers were taken first) together with the first pooled line's key claim; then the other
+   * lines' serials (claimed or generated), download grants and shipments. Returns the units placed
+   * and what the order's answer shows of them.
    */
   async function writeOrder(tx: Tx, order: Insertable<OrdersTable>, numbers: OrderNumbers, drafts: readonly LineDraft[], appends: readonly CompiledQuery[], deliveryAddress: unknown, now: Date): Promise<{ placed: PlacedUnit[]; parts: ViewParts }> {
     const { orderNumber } = numbers;
     const placed: PlacedUnit[] = [];
     const parts: ViewParts = { lines: [], items: [], grants: [], serials: new Map(), products: new Map() };
     const rows: CompiledQuery[] = [orderInsert(tx, { ...order, order_number: orderNumber })];
+    const unitsOfLine: number[][] = [];
     let unitsBefore = 0;
     for (const [position, draft] of drafts.entries()) {
       const { product, quantity } = draft;
       const lineId = numbers.lineIds[position]!;
       const itemIds = numbers.itemIds.slice(unitsBefore, unitsBefore + quantity);
       unitsBefore += quantity;
+      unitsOfLine.push(itemIds);
       const unit = { subscriptionId: draft.subscriptionId ?? null, serialsOf: draft.serialsOf ?? null };
       rows.push(
         orderLineInsert(tx, { id: lineId, order_number: orderNumber, position, product_ref: product.ref, quantity, retailer_unit_minor: product.retailerMinor, ...draft.columns }),
@@ -150,14 +147,18 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
         parts.items.push({ id, order_line_id: lineId, subscription_id: unit.subscriptionId, serials_of_line_item_id: unit.serialsOf });
       }
     }
-    await runTogether(tx, [...rows, ...appends]);
+    rows.push(...appends);
+    // OutOfStock from any claim rolls the whole order back.
+    const first = drafts.findIndex((draft) => serialsFrom(draft) === 'pool');
+    const firstKeys = first < 0
+      ? await runTogether(tx, rows).then(() => undefined)
+      : await stock.claimUnitKeys(tx, drafts[first]!.product.ref, drafts[first]!.product.delivery.serialsPerUnit, unitsOfLine[first]!, rows);
 
     for (const [position, draft] of drafts.entries()) {
       const { product, quantity } = draft;
       const lineId = numbers.lineIds[position]!;
-      // A renewal that keeps its serials takes none; OutOfStock rolls the whole order back.
-      const unitIds = parts.items.filter((item) => item.order_line_id === lineId).map((item) => item.id);
-      const keys = draft.serialsOf === undefined ? await serialsOfUnits(tx, product, unitIds) : new Map<number, ClaimedKey[]>();
+      const unitIds = unitsOfLine[position]!;
+      const keys = position === first ? firstKeys! : await serialsOfUnits(tx, draft, unitIds);
       // In key order, as findSealedKeys reads them back.
       for (const id of unitIds) parts.serials.set(id, [...keys.get(id) ?? []].sort((x, y) => x.id - y.id).map((k) => k.key));
       const grantIds = await insertDownloadGrants(tx, orderNumber, lineId, product.files.map((f) => f.id));
@@ -172,6 +173,20 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
       }
     }
     return { placed, parts };
+  }
+
+  /** The serials of a line's units: claimed from the pool (one statement for all of them), generated per unit, or none. */
+  async function serialsOfUnits(tx: Tx, draft: LineDraft, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
+    const { ref, delivery } = draft.product;
+    switch (serialsFrom(draft)) {
+      case 'none': return new Map();
+      case 'pool': return stock.claimUnitKeys(tx, ref, delivery.serialsPerUnit, lineItemIds);
+      case 'generated': {
+        const out = new Map<number, ClaimedKey[]>();
+        for (const id of lineItemIds) out.set(id, await stock.generateSerials(tx, ref, delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', delivery.serialsPerUnit, id));
+        return out;
+      }
+    }
   }
 
   /** The rows of an order's answer, in a fixed number of queries. */

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { isPostgres } from '../../db/engine.js';
-import { prepareQuery } from '../../db/prepared.js';
+import { prepareQuery, runTogether } from '../../db/prepared.js';
 import type { Tx } from '../../db/schema.js';
 import type { PoolCount } from './stock.js';
 
@@ -75,8 +75,9 @@ export type AssignedKey = SealedKey & { line_item_id: number | null };
  * skips rows other transactions hold, so two concurrent claims never take the same key; SQLite has a
  * single writer, which is enough.
  */
-export async function assignFreeKeys(tx: Tx, productRef: number, slots: readonly (number | null)[], at: string): Promise<AssignedKey[]> {
-  return freeKeysAssigned.execute(tx, { productRef, count: slots.length, at, slots: JSON.stringify(slots) });
+export async function assignFreeKeys(tx: Tx, productRef: number, slots: readonly (number | null)[], at: string, before: readonly CompiledQuery[] = []): Promise<AssignedKey[]> {
+  // `before` (inserts returning nothing) run first, in the same statement on PostgreSQL (runTogether).
+  return runTogether<AssignedKey>(tx, [...before, freeKeysAssigned.compile(tx, { productRef, count: slots.length, at, slots: JSON.stringify(slots) })]);
 }
 
 // Every order line runs it: compiled once per engine.

@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
+import { runTogether } from '../../db/prepared.js';
 import type { Tx } from '../../db/schema.js';
 import { snapshotCache } from '../../db/snapshots.js';
 import type { Clock } from '../../shared/clock.js';
@@ -69,10 +71,10 @@ export function stockService({ keyring, clock }: StockDeps) {
   }
 
   /** Free keys of a product assigned to `slots` (assignFreeKeys), decrypted in key order; OutOfStock with nothing assigned when too few are free. */
-  async function claimOnto(tx: Tx, productRef: number, slots: readonly (number | null)[]): Promise<(ClaimedKey & { lineItemId: number | null })[]> {
-    if (slots.length === 0) return [];
+  async function claimOnto(tx: Tx, productRef: number, slots: readonly (number | null)[], before: readonly CompiledQuery[] = []): Promise<(ClaimedKey & { lineItemId: number | null })[]> {
+    if (slots.length === 0) return runTogether(tx, before).then(() => []);
     const at = clock.now().toISOString();
-    const claimed = await assignFreeKeys(tx, productRef, slots, at);
+    const claimed = await assignFreeKeys(tx, productRef, slots, at, before);
     // SKIP LOCKED passes over keys other transactions hold; some may have been released since. The
     // keys taken went to the first slots: the next ones go to the rest.
     while (claimed.length < slots.length) {
@@ -128,11 +130,12 @@ export function stockService({ keyring, clock }: StockDeps) {
 
     /**
      * claimKeys for every unit of an order line at once (one statement, not one per unit): `perUnit`
-     * keys tied to each of `lineItemIds`. Returns each line item's keys, in key order.
+     * keys tied to each of `lineItemIds`. Returns each line item's keys, in key order. `before`
+     * (inserts returning nothing: the order's rows) run first, in the claim's statement on PostgreSQL.
      */
-    async claimUnitKeys(tx: Tx, productRef: number, perUnit: number, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
+    async claimUnitKeys(tx: Tx, productRef: number, perUnit: number, lineItemIds: readonly number[], before: readonly CompiledQuery[] = []): Promise<Map<number, ClaimedKey[]>> {
       const out = new Map(lineItemIds.map((id) => [id, [] as ClaimedKey[]]));
-      for (const { id, key, lineItemId } of await claimOnto(tx, productRef, lineItemIds.flatMap((item) => Array<number>(perUnit).fill(item)))) {
+      for (const { id, key, lineItemId } of await claimOnto(tx, productRef, lineItemIds.flatMap((item) => Array<number>(perUnit).fill(item)), before)) {
         out.get(lineItemId!)!.push({ id, key });
       }
       return out;
