@@ -173,6 +173,29 @@ describe('claimUnitKeys', () => {
   });
 });
 
+describe('generateUnitSerials', () => {
+  it('gives every unit distinct serials of the pattern, drawing again those already taken, each stored on its unit', async () => {
+    const { ref } = await givenProduct(t.app.db, { serialSource: 'generated', serialPattern: 'G-X', serialsPerUnit: 2 });
+    const units = Array.from({ length: 10 }, (_, i) => 801 + i);
+    // 20 of the pattern's 36 serials: drawn at random, some collide and are drawn again.
+    const made = await t.app.db.transaction().execute((tx) => t.app.stock.generateUnitSerials(tx, ref, 'G-X', 2, units));
+    const serials = [...made.values()].flat().map((k) => k.key);
+    expect([...made.values()].map((keys) => keys.length)).toEqual(units.map(() => 2));
+    expect(new Set(serials).size).toBe(20);
+    for (const serial of serials) expect(serial).toMatch(/^G-[A-Z0-9]$/);
+    expect(Object.fromEntries(t.app.stock.openKeys(units, await t.app.stock.findSealedKeys(t.app.db, units))))
+      .toEqual(Object.fromEntries([...made].map(([unit, keys]) => [unit, keys.map((k) => k.key)])));
+  });
+
+  it('fails, storing nothing, when the pattern has fewer serials than the units need', async () => {
+    const { ref } = await givenProduct(t.app.db, { serialSource: 'generated', serialPattern: 'X' });
+    const made = t.app.db.transaction().execute((tx) => t.app.stock.generateUnitSerials(tx, ref, 'X', 1, Array.from({ length: 37 }, (_, i) => 901 + i)));
+    await expect(made).rejects.toThrow(/too few distinct serials/);
+    const stored = await t.app.db.selectFrom('serial_keys').select('id').where('product_ref', '=', ref).execute();
+    expect(stored).toEqual([]);
+  });
+});
+
 describe('importKeys in batches', () => {
   async function* failingAfter(keys: string[]): AsyncGenerator<string> {
     yield* keys;

@@ -175,17 +175,13 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
     return { placed, parts };
   }
 
-  /** The serials of a line's units: claimed from the pool (one statement for all of them), generated per unit, or none. */
+  /** The serials of a line's units: claimed from the pool or generated (one statement for all of them), or none. */
   async function serialsOfUnits(tx: Tx, draft: LineDraft, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
     const { ref, delivery } = draft.product;
     switch (serialsFrom(draft)) {
       case 'none': return new Map();
       case 'pool': return stock.claimUnitKeys(tx, ref, delivery.serialsPerUnit, lineItemIds);
-      case 'generated': {
-        const out = new Map<number, ClaimedKey[]>();
-        for (const id of lineItemIds) out.set(id, await stock.generateSerials(tx, ref, delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', delivery.serialsPerUnit, id));
-        return out;
-      }
+      case 'generated': return stock.generateUnitSerials(tx, ref, delivery.serialPattern ?? 'XXXX-XXXX-XXXX-XXXX', delivery.serialsPerUnit, lineItemIds);
     }
   }
 

@@ -62,6 +62,18 @@ export async function insertKeys(tx: Tx, rows: readonly NewKeyRow[]): Promise<nu
   return Number(result.numInsertedOrUpdatedRows ?? 0n);
 }
 
+export type GeneratedKeyRow = NewKeyRow & { assigned_at: string; line_item_id: number };
+
+/** Inserts generated serials, already assigned; returns the ids and digests of those inserted (a digest already stored is skipped). */
+export async function insertGeneratedKeys(tx: Tx, rows: readonly GeneratedKeyRow[]): Promise<{ id: number; digest: string }[]> {
+  if (rows.length === 0) return [];
+  return tx.insertInto('serial_keys')
+    .values([...rows])
+    .onConflict((oc) => oc.columns(['product_ref', 'digest']).doNothing())
+    .returning(['id', 'digest'])
+    .execute();
+}
+
 export type SealedKey = { id: number; sealed: string };
 
 /** A key just assigned, with the line item it went to (null when claimed for none). */

@@ -10,7 +10,7 @@ import type { PointOfSale } from '../partners/index.js';
 import { importKeysWith } from './keys-import.service.js';
 import { productStockStatus, serialFromPattern, statusCountCap, unitsOf, type StockStatus } from './stock.js';
 import { OutOfStock } from './stock.errors.js';
-import { assignFreeKeys, countFreeKeysUpTo, countPools, sealedKeysOf, unassignKeys, type SealedKeyRow } from './stock.repository.js';
+import { assignFreeKeys, countFreeKeysUpTo, countPools, insertGeneratedKeys, sealedKeysOf, unassignKeys, type SealedKeyRow } from './stock.repository.js';
 
 /**
  * Available units of each ref's key pool (floor(free keys / serials per unit)), in one query whatever
@@ -61,6 +61,9 @@ export type StockDeps = { keyring: Keyring; clock: Clock };
 const STATUSES_KEPT = 10_000;
 
 /** Key pools: claims for orders, revealing keys to their buyer, imports. */
+/** Rounds of drawing serials again (each already taken) before a pattern is judged too narrow. */
+const MAX_SERIAL_DRAWS = 20;
+
 export function stockService({ keyring, clock }: StockDeps) {
   const statusesSeen = snapshotCache<string, StockStatus | null>({ maxEntries: STATUSES_KEPT });
 
@@ -142,20 +145,32 @@ export function stockService({ keyring, clock }: StockDeps) {
     },
 
     /**
-     * Makes `count` new serials of a product from its pattern, unique per product, stored (sealed)
-     * as keys already assigned to `lineItemId`, so they are revealed like pooled ones. Returns them in order.
+     * Makes `perUnit` new serials of a product from its pattern for each of `lineItemIds`, unique per
+     * product, stored (sealed) as keys already assigned to their line item, so they are revealed like
+     * pooled ones: one insert for all of them, and one more per round of serials drawn again because
+     * they were taken (rare). Returns each line item's serials.
      */
-    async generateSerials(tx: Tx, productRef: number, pattern: string, count: number, lineItemId: number): Promise<ClaimedKey[]> {
+    async generateUnitSerials(tx: Tx, productRef: number, pattern: string, perUnit: number, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
       const at = clock.now().toISOString();
-      const out: ClaimedKey[] = [];
-      for (let attempt = 0; out.length < count; attempt++) {
-        if (attempt > count + 20) throw new Error(`serial pattern of product ${productRef} leaves too few distinct serials`);
-        const key = serialFromPattern(pattern, randomInt);
-        const row = await tx.insertInto('serial_keys')
-          .values({ product_ref: productRef, digest: keyring.digest(key), sealed: keyring.encrypt(key), imported_at: at, assigned_at: at, line_item_id: lineItemId })
-          .onConflict((oc) => oc.columns(['product_ref', 'digest']).doNothing())
-          .returning('id').executeTakeFirst();
-        if (row) out.push({ id: row.id, key });
+      const out = new Map(lineItemIds.map((id) => [id, [] as ClaimedKey[]]));
+      let wanted = lineItemIds.flatMap((id) => Array<number>(perUnit).fill(id));
+      for (let round = 0; wanted.length > 0; round++) {
+        if (round > MAX_SERIAL_DRAWS) throw new Error(`serial pattern of product ${productRef} leaves too few distinct serials`);
+        const drawn = wanted.map((lineItemId) => {
+          const key = serialFromPattern(pattern, randomInt);
+          return { lineItemId, key, digest: keyring.digest(key) };
+        });
+        const inserted = new Map((await insertGeneratedKeys(tx, drawn.map(({ lineItemId, key, digest }) => ({
+          product_ref: productRef, digest, sealed: keyring.encrypt(key), imported_at: at, assigned_at: at, line_item_id: lineItemId,
+        })))).map((row) => [row.digest, row.id]));
+        wanted = [];
+        for (const { lineItemId, key, digest } of drawn) {
+          const id = inserted.get(digest);
+          // A serial already stored, or drawn twice in this round (stored once): draw again.
+          if (id === undefined) wanted.push(lineItemId);
+          else out.get(lineItemId)!.push({ id, key });
+          inserted.delete(digest);
+        }
       }
       return out;
     },
