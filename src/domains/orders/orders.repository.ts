@@ -57,7 +57,7 @@ export async function reserveOrder(tx: Tx, reservation: Reservation): Promise<Or
   if (isPostgres(tx)) return { existing, orderNumber: row.order_number!, lineIds: row.line_ids!, itemIds: row.item_ids! };
   // AUTOINCREMENT never reuses a number: the next ones follow the last ever taken.
   const after = (last: number | null, count: number) => Array.from({ length: count }, (_, i) => (last ?? 0) + i + 1);
-  return { existing, orderNumber: after(row.last_order_number!, 1)[0]!, lineIds: after(row.last_line_id!, reservation.lines), itemIds: after(row.last_item_id!, reservation.items) };
+  return { existing, orderNumber: after(row.last_order_number ?? null, 1)[0]!, lineIds: after(row.last_line_id ?? null, reservation.lines), itemIds: after(row.last_item_id ?? null, reservation.items) };
 }
 
 type Reservation = PartnerOrder & { lines: number; items: number };

@@ -109,7 +109,7 @@ const ORDERS_KEPT = 10_000;
 export function ordersService({ keyring, clock, stock, catalog, publicUrl, downloadWindowDays, hooks }: OrdersDeps) {
   const ordersSeen = snapshotCache<string, StoredOrder | null>({ maxEntries: ORDERS_KEPT });
 
-  /** Where a line's serials come from: its product's pool, generated per unit, or none (also for a renewal that keeps them). */
+  /** Where a line's serials come from: its product's pool, generated from its pattern, or none (also for a renewal that keeps them). */
   function serialsFrom(draft: LineDraft): 'pool' | 'generated' | 'none' {
     const { serialsPerUnit, serialSource } = draft.product.delivery;
     if (draft.serialsOf !== undefined || serialsPerUnit === 0 || serialSource === 'none') return 'none';

@@ -60,10 +60,10 @@ export type StockDeps = { keyring: Keyring; clock: Clock };
 /** Statuses kept between commits: 100 refs of each of 100 POS. */
 const STATUSES_KEPT = 10_000;
 
-/** Key pools: claims for orders, revealing keys to their buyer, imports. */
 /** Rounds of drawing serials again (each already taken) before a pattern is judged too narrow. */
 const MAX_SERIAL_DRAWS = 20;
 
+/** Key pools: claims for orders, revealing keys to their buyer, imports. */
 export function stockService({ keyring, clock }: StockDeps) {
   const statusesSeen = snapshotCache<string, StockStatus | null>({ maxEntries: STATUSES_KEPT });
 
