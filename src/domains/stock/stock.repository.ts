@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { isPostgres } from '../../db/engine.js';
 import { prepareQuery, runTogether } from '../../db/prepared.js';
-import type { Tx } from '../../db/schema.js';
+import type { Db, Tx } from '../../db/schema.js';
 import type { PoolCount } from './stock.js';
 
 /**
@@ -88,27 +88,50 @@ export type AssignedKey = SealedKey & { line_item_id: number | null };
  * single writer, which is enough.
  */
 export async function assignFreeKeys(tx: Tx, productRef: number, slots: readonly (number | null)[], at: string, before: readonly CompiledQuery[] = []): Promise<AssignedKey[]> {
+  // Keys all for one line item (a one-unit line, claimKeys) need no numbering: the simpler statement
+  // costs SQLite about a third of the numbered one (a CTE, a window and an UPDATE … FROM).
+  const claim = slots.every((slot) => slot === slots[0])
+    ? freeKeysAssigned.compile(tx, { productRef, count: slots.length, at, lineItemId: slots[0] ?? null })
+    : freeKeysAssignedInTurn.compile(tx, { productRef, count: slots.length, at, slots: JSON.stringify(slots) });
   // `before` (inserts returning nothing) run first, in the same statement on PostgreSQL (runTogether).
-  return runTogether<AssignedKey>(tx, [...before, freeKeysAssigned.compile(tx, { productRef, count: slots.length, at, slots: JSON.stringify(slots) })]);
+  return runTogether<AssignedKey>(tx, [...before, claim]);
 }
 
-// Every order line runs it: compiled once per engine.
-const freeKeysAssigned = prepareQuery((db, { productRef, count, at, slots }: { productRef: number; count: number; at: string; slots: string }) => {
-  const oldestFree = db.selectFrom('serial_keys').select('id')
+type Claim = { productRef: number; count: number; at: string };
+
+/** The oldest free keys of a product, locked on PostgreSQL (others' locked keys skipped); one writer on SQLite takes no lock. */
+const oldestFree = (db: Db, { productRef, count }: Claim) => {
+  const oldest = db.selectFrom('serial_keys').select('id')
     .where('product_ref', '=', productRef).where('assigned_at', 'is', null).orderBy('id').limit(count);
-  const postgres = isPostgres(db);
-  const slot = postgres
+  return isPostgres(db) ? oldest.forUpdate().skipLocked() : oldest;
+};
+
+// Every order line runs one of the two: each compiled once per engine.
+const freeKeysAssigned = prepareQuery((db, { lineItemId, ...claim }: Claim & { lineItemId: number | null }) => {
+  const assign = { assigned_at: claim.at, line_item_id: lineItemId };
+  const taken = ['id', 'sealed', 'line_item_id'] as const;
+  // One writer: no lock to take, and a plain subquery costs less than a CTE on SQLite.
+  if (!isPostgres(db)) return db.updateTable('serial_keys').set(assign).where('id', 'in', oldestFree(db, claim)).where('assigned_at', 'is', null).returning(taken);
+  // Materialized: evaluated once, so the keys locked are exactly the keys updated.
+  return db.with((cte) => cte('free').materialized(), () => oldestFree(db, claim))
+    .updateTable('serial_keys').set(assign)
+    .where('id', 'in', (eb) => eb.selectFrom('free').select('free.id'))
+    // Re-checked after the lock: a key another transaction assigned meanwhile is not taken again.
+    .where('assigned_at', 'is', null)
+    .returning(taken);
+});
+
+const freeKeysAssignedInTurn = prepareQuery((db, { slots, ...claim }: Claim & { slots: string }) => {
+  const slot = isPostgres(db)
     ? sql<number | null>`(cast(${slots} as jsonb) ->> cast(numbered.n - 1 as integer))::integer`
     : sql<number | null>`json_extract(${slots}, '$[' || (numbered.n - 1) || ']')`;
-  // Materialized: evaluated once, so the keys locked are exactly the keys updated. One writer on SQLite: no lock to take.
-  return db.with((cte) => cte('free').materialized(), () => (postgres ? oldestFree.forUpdate().skipLocked() : oldestFree))
+  return db.with((cte) => cte('free').materialized(), () => oldestFree(db, claim))
     // Numbered once taken (after the limit): only the few keys taken are.
     .with('numbered', (w) => w.selectFrom('free').select(['free.id', sql<number>`row_number() over (order by free.id)`.as('n')]))
     .updateTable('serial_keys')
     .from('numbered')
-    .set({ assigned_at: at, line_item_id: slot })
+    .set({ assigned_at: claim.at, line_item_id: slot })
     .whereRef('serial_keys.id', '=', 'numbered.id')
-    // Re-checked after the lock: a key another transaction assigned meanwhile is not taken again.
     .where('serial_keys.assigned_at', 'is', null)
     .returning(['serial_keys.id', 'serial_keys.sealed', 'serial_keys.line_item_id']);
 });
