@@ -187,6 +187,14 @@ describe('generateUnitSerials', () => {
       .toEqual(Object.fromEntries([...made].map(([unit, keys]) => [unit, keys.map((k) => k.key)])));
   });
 
+  it('stores the serials of all the units in one insert when none is drawn twice', async () => {
+    const { ref } = await givenProduct(t.app.db, { serialSource: 'generated', serialPattern: 'XXXX-XXXX-XXXX-XXXX', serialsPerUnit: 2 });
+    const counting = countingDb(t.app.db);
+    const made = await counting.db.transaction().execute((tx) => t.app.stock.generateUnitSerials(tx, ref, 'XXXX-XXXX-XXXX-XXXX', 2, [821, 822, 823, 824, 825]));
+    expect([...made.values()].flat()).toHaveLength(10);
+    expect(counting.count()).toBe(1);
+  });
+
   it('fails, storing nothing, when the pattern has fewer serials than the units need', async () => {
     const { ref } = await givenProduct(t.app.db, { serialSource: 'generated', serialPattern: 'X' });
     const made = t.app.db.transaction().execute((tx) => t.app.stock.generateUnitSerials(tx, ref, 'X', 1, Array.from({ length: 37 }, (_, i) => 901 + i)));
