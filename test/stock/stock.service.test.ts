@@ -65,6 +65,15 @@ describe('claimKeys', () => {
     expect(rows.every((r) => r.assigned_at === t.clock.now().toISOString())).toBe(true);
   });
 
+  it('claims one key at a time (a statement of its own on SQLite) in key order, then refuses once none is free', async () => {
+    const { ref } = await givenProduct(t.app.db);
+    const keys = await givenKeys(t.app, ref, 2);
+    expect((await claim(ref, 1)).map((k) => k.key)).toEqual([keys[0]]);
+    expect((await claim(ref, 1)).map((k) => k.key)).toEqual([keys[1]]);
+    await expect(claim(ref, 1)).rejects.toBeInstanceOf(OutOfStock);
+    expect(await freeKeyCount(ref)).toBe(0);
+  });
+
   it('refuses with 1044 when one key short, and assigns nothing', async () => {
     const { ref } = await givenProduct(t.app.db);
     await givenKeys(t.app, ref, 2);
