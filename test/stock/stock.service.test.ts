@@ -65,7 +65,7 @@ describe('claimKeys', () => {
     expect(rows.every((r) => r.assigned_at === t.clock.now().toISOString())).toBe(true);
   });
 
-  it('claims one key at a time (a statement of its own on SQLite) in key order, then refuses once none is free', async () => {
+  it('claims single keys oldest first, then refuses once none is free, assigning nothing', async () => {
     const { ref } = await givenProduct(t.app.db);
     const keys = await givenKeys(t.app, ref, 2);
     expect((await claim(ref, 1)).map((k) => k.key)).toEqual([keys[0]]);
