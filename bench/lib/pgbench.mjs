@@ -8,7 +8,9 @@ import { childEnv, onCleanup, runToEnd } from './processes.mjs';
 export async function pgbenchTps(url, { seconds, clients }) {
   const target = new URL(url);
   const schema = `bench_pgbench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const connection = ['-h', target.hostname, '-p', target.port || '5432', '-U', decodeURIComponent(target.username || 'postgres'), target.pathname.slice(1)];
+  // The server's own way in: a `host` parameter names a Unix socket directory (see bench/README item 42).
+  const host = target.searchParams.get('host') ?? target.hostname;
+  const connection = ['-h', host, '-p', target.port || '5432', '-U', decodeURIComponent(target.username || 'postgres'), target.pathname.slice(1)];
   const env = childEnv({ PGOPTIONS: `-c search_path=${schema}`, ...(target.password && { PGPASSWORD: decodeURIComponent(target.password) }) });
   await withPg(url, (client) => client.query(`create schema ${schema}`));
   const drop = onCleanup(() => withPg(url, (client) => client.query(`drop schema if exists ${schema} cascade`)));
