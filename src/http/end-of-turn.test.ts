@@ -16,8 +16,7 @@ describe('answerAtEndOf', () => {
   it('answers at once when the turn its request was read in is already over', async () => {
     const turn = thisTurn();
     expect(thisTurn()).toBe(turn);
-    await turn.end;
-    expect(turn.ended).toBe(true);
+    await turn;
     let later = false;
     setImmediate(() => { later = true; });
     await answerAtEndOf(turn);

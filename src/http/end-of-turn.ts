@@ -1,24 +1,16 @@
-/** One turn of the event loop, from the first caller that asked in it to its end. */
-export type Turn = {
-  /** Whether the turn is over: the event loop went on to read further I/O. */
-  readonly ended: boolean;
-  /** Resolves at the end of the turn, for every caller of the turn at once. */
-  readonly end: Promise<void>;
-};
+/** One turn of the event loop: resolves at its end, for every caller of the turn at once. */
+export type Turn = Promise<void>;
 
-let current: { ended: boolean; end: Promise<void> } | undefined;
+/** The turn running now; undefined again once it ended. */
+let current: Turn | undefined;
 
 /** The turn of the event loop running now. */
 export function thisTurn(): Turn {
-  if (current) return current;
-  const turn = { ended: false, end: Promise.resolve() };
-  turn.end = new Promise((resolve) => setImmediate(() => {
-    turn.ended = true;
+  current ??= new Promise((resolve) => setImmediate(() => {
     current = undefined;
     resolve();
   }));
-  current = turn;
-  return turn;
+  return current;
 }
 
 /**
@@ -31,5 +23,5 @@ export function thisTurn(): Turn {
  * once: it is in such a burst already.
  */
 export async function answerAtEndOf(turn: Turn): Promise<void> {
-  if (!turn.ended) await turn.end;
+  if (turn === current) await turn;
 }

@@ -114,15 +114,10 @@ type ClaimFor = Claim & { lineItemId: number | null };
 function keysAssigned(db: Db, { lineItemId, ...claim }: ClaimFor, single: boolean) {
   const assign = { assigned_at: claim.at, line_item_id: lineItemId };
   const taken = ['id', 'sealed', 'line_item_id'] as const;
-  // One writer: no lock to take, and a plain subquery costs less than a CTE on SQLite. A single key
-  // is matched with `=`: SQLite runs `IN (subquery)` on the table it updates in two passes, through
-  // temporary tables of its own, about 30 µs more per claim whatever the number of keys.
-  if (!isPostgres(db)) {
-    const update = db.updateTable('serial_keys').set(assign);
-    return single
-      ? update.where('id', '=', oldestFree(db, claim)).returning(taken)
-      : update.where('id', 'in', oldestFree(db, claim)).where('assigned_at', 'is', null).returning(taken);
-  }
+  // One writer: no lock to take, nothing to re-check, and a plain subquery costs less than a CTE on
+  // SQLite. A single key is matched with `=`: SQLite runs `IN (subquery)` on the table it updates in
+  // two passes, through temporary tables of its own, about 30 µs more per claim whatever the number of keys.
+  if (!isPostgres(db)) return db.updateTable('serial_keys').set(assign).where('id', single ? '=' : 'in', oldestFree(db, claim)).returning(taken);
   // Materialized: evaluated once, so the keys locked are exactly the keys updated.
   return db.with((cte) => cte('free').materialized(), () => oldestFree(db, claim))
     .updateTable('serial_keys').set(assign)
