@@ -63,12 +63,13 @@ export async function openShop({ engine, postgresUrl, serverNodeArgs = [] }) {
     }
   };
 
-  async function startServer() {
+  /** Starts `resell start` of this checkout, or of the `main` given (another checkout's dist/main.js). */
+  async function startServer({ main = MAIN } = {}) {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       let output = '';
-      const child = spawnTracked(process.execPath, [...serverNodeArgs, MAIN, 'start', '--role', 'api', '--no-demo'], {
+      const child = spawnTracked(process.execPath, [...serverNodeArgs, main, 'start', '--role', 'api', '--no-demo'], {
         env: childEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url }),
         cwd: dataDir,
       });

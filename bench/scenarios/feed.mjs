@@ -28,7 +28,7 @@ export function text(length, seed) {
 }
 
 /** Writes the catalog file product by product (a 100,000-product file is ~150 MB). */
-function writeCatalog(file, products) {
+export function writeCatalog(file, products) {
   const fd = fs.openSync(file, 'w');
   try {
     const categories = Array.from({ length: CATEGORY_GROUPS }, (_, g) => ({
@@ -68,6 +68,40 @@ async function feedCommandExists() {
   return /^\s+feed\b/m.test(help.stdout);
 }
 
+/**
+ * Fetches a feed whose printed URL is `printedUrl` from `server` in a process of its own, and measures
+ * what the server spent on it: `{ fetched (the fetcher's run), before (memory before), peakRssMb,
+ * sampledPeakRssMb, serverCpuSeconds, databaseCpuSeconds (PostgreSQL's processes; null on SQLite) }`.
+ */
+export async function fetchMeasured(ctx, server, printedUrl, secret) {
+  const printed = new URL(printedUrl.replace('{secret}', encodeURIComponent(secret)));
+  const url = `${server.url}${printed.pathname}${printed.search}`;
+  const before = memoryOf(server.pid);
+  // CPU seconds spent on the fetch: a figure a shared, noisy machine disturbs less than the time.
+  const databaseCpu = () => (ctx.engine === 'postgres' ? commandCpuMs('postgres') : 0);
+  const cpuBefore = { server: cpuMsOf(server.pid), database: databaseCpu() };
+  let sampledPeakMb = before?.rssMb ?? 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      sampledPeakMb = Math.max(sampledPeakMb, memoryOf(server.pid)?.rssMb ?? 0);
+      await delay(20);
+    }
+  })();
+  ctx.log('fetching the feed');
+  const fetched = await runToEnd(process.execPath, [FETCHER, url], { env: childEnv(), timeoutMs: 600_000 }).finally(() => { sampling = false; });
+  await sampler;
+  const after = memoryOf(server.pid);
+  return {
+    fetched,
+    before,
+    peakRssMb: after?.peakRssMb ?? sampledPeakMb,
+    sampledPeakRssMb: sampledPeakMb,
+    serverCpuSeconds: (cpuMsOf(server.pid) - cpuBefore.server) / 1000,
+    databaseCpuSeconds: ctx.engine === 'postgres' ? (databaseCpu() - cpuBefore.database) / 1000 : null,
+  };
+}
+
 export default {
   name: 'feed',
   describe: 'GET /flow/getcatalog/v2.4/ full CSV feed (1 language, 200/1,000-character descriptions, 3 categories per product)',
@@ -87,26 +121,7 @@ export default {
     if (typeof feed?.url !== 'string' || !feed.url.includes('{secret}')) throw new Error(`feed create printed no URL with {secret}: ${JSON.stringify(feed)}`);
 
     const server = await shop.startServer();
-    const printed = new URL(feed.url.replace('{secret}', encodeURIComponent(partner.secret)));
-    const url = `${server.url}${printed.pathname}${printed.search}`;
-    const before = memoryOf(server.pid);
-    // CPU seconds spent on the fetch: a figure a shared, noisy machine disturbs less than the time.
-    const databaseCpu = () => (ctx.engine === 'postgres' ? commandCpuMs('postgres') : 0);
-    const cpuBefore = { server: cpuMsOf(server.pid), database: databaseCpu() };
-    let sampledPeakMb = before?.rssMb ?? 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        sampledPeakMb = Math.max(sampledPeakMb, memoryOf(server.pid)?.rssMb ?? 0);
-        await delay(20);
-      }
-    })();
-    ctx.log('fetching the feed');
-    const fetched = await runToEnd(process.execPath, [FETCHER, url], { env: childEnv(), timeoutMs: 600_000 }).finally(() => { sampling = false; });
-    await sampler;
-    const after = memoryOf(server.pid);
-    const serverCpuSeconds = (cpuMsOf(server.pid) - cpuBefore.server) / 1000;
-    const databaseCpuSeconds = ctx.engine === 'postgres' ? (databaseCpu() - cpuBefore.database) / 1000 : null;
+    const { fetched, before, peakRssMb, sampledPeakRssMb, serverCpuSeconds, databaseCpuSeconds } = await fetchMeasured(ctx, server, feed.url, partner.secret);
     if (fetched.code !== 0) throw new Error(`feed fetch failed: ${fetched.stderr}`);
     const result = JSON.parse(fetched.stdout);
     // Lines of the body (a last line without EOL counted), the header line excluded.
@@ -125,8 +140,8 @@ export default {
       status: result.status,
       contentType: result.contentType,
       rssBeforeMb: before?.rssMb ?? null,
-      peakRssMb: after?.peakRssMb ?? sampledPeakMb,
-      sampledPeakRssMb: sampledPeakMb,
+      peakRssMb,
+      sampledPeakRssMb,
       serverCpuSeconds,
       databaseCpuSeconds,
       errors,

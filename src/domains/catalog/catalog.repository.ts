@@ -132,7 +132,6 @@ export async function findPublishers(tx: Tx, ids: readonly number[]): Promise<Ma
   return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, mustProposeDvd: r.must_propose_dvd === 1 }]));
 }
 
-/** A POS's sale price overrides (minor units) of some products, by ref. */
 /**
  * A POS's sale prices of `refs` (they change without the catalog, so the order and stock paths read
  * them at every call) and, in the same statement, the catalog's version: on PostgreSQL the version
