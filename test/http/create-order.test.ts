@@ -543,6 +543,18 @@ describe('createOrder: 1044, out of stock', () => {
     expect((await keysOf(short)).every((key) => key.line_item_id !== null)).toBe(true);
   });
 
+  it('refuses with 1044, storing nothing, an order for more units than a generated product\'s pattern has serials left', async () => {
+    // One random character: 36 serials in all, so the 37th unit cannot have its own.
+    const narrow = await newProduct({ serialSource: 'generated', serialPattern: 'N-X' });
+    const before = await rowCounts();
+    await expectRefused(orderBody([orderLine(narrow, 37)]), 1044);
+    expect(await rowCounts()).toEqual(before);
+    expect(await keysOf(narrow)).toEqual([]);
+    // A few units are still served (each serial drawn at random until an untaken one comes up).
+    await expectAccepted(orderBody([orderLine(narrow, 10)]));
+    expect(await keysOf(narrow)).toHaveLength(10);
+  });
+
   it('counts whole units: two serials per unit and three keys serve one unit, not two', async () => {
     const twoPerUnit = await newProduct({ serialsPerUnit: 2 });
     await givenKeys(t.app, twoPerUnit, 3);

@@ -204,10 +204,10 @@ describe('generateUnitSerials', () => {
     expect(counting.count()).toBe(1);
   });
 
-  it('fails, storing nothing, when the pattern has fewer serials than the units need', async () => {
+  it('is out of stock (1044), storing nothing, when the pattern has fewer serials than the units need', async () => {
     const { ref } = await givenProduct(t.app.db, { serialSource: 'generated', serialPattern: 'X' });
     const made = t.app.db.transaction().execute((tx) => t.app.stock.generateUnitSerials(tx, ref, 'X', 1, Array.from({ length: 37 }, (_, i) => 901 + i)));
-    await expect(made).rejects.toThrow(/too few distinct serials/);
+    await expect(made).rejects.toEqual(expect.objectContaining({ name: 'OutOfStock', code: 1044, productRef: ref }));
     const stored = await t.app.db.selectFrom('serial_keys').select('id').where('product_ref', '=', ref).execute();
     expect(stored).toEqual([]);
   });

@@ -148,14 +148,17 @@ export function stockService({ keyring, clock }: StockDeps) {
      * Makes `perUnit` new serials of a product from its pattern for each of `lineItemIds`, unique per
      * product, stored (sealed) as keys already assigned to their line item, so they are revealed like
      * pooled ones: one insert for all of them, and one more per round of serials drawn again because
-     * they were taken (rare). Returns each line item's serials.
+     * they were taken (rare). Returns each line item's serials; OutOfStock when the pattern leaves too
+     * few serials untaken (after MAX_SERIAL_DRAWS rounds).
      */
     async generateUnitSerials(tx: Tx, productRef: number, pattern: string, perUnit: number, lineItemIds: readonly number[]): Promise<Map<number, ClaimedKey[]>> {
       const at = clock.now().toISOString();
       const out = new Map(lineItemIds.map((id) => [id, [] as ClaimedKey[]]));
       let wanted = lineItemIds.flatMap((id) => Array<number>(perUnit).fill(id));
       for (let round = 0; wanted.length > 0; round++) {
-        if (round > MAX_SERIAL_DRAWS) throw new Error(`serial pattern of product ${productRef} leaves too few distinct serials`);
+        // A pattern whose serials are (nearly) all taken has nothing left to sell: out of stock, as an
+        // empty pool is, and the operator widens the pattern (docs/decisions.md).
+        if (round > MAX_SERIAL_DRAWS) throw new OutOfStock(productRef);
         const drawn = wanted.map((lineItemId) => {
           const key = serialFromPattern(pattern, randomInt);
           return { lineItemId, key, digest: keyring.digest(key) };
