@@ -4,6 +4,7 @@ import type { Transaction } from 'kysely';
 import type { Database, Db } from '../../src/db/schema.js';
 import { demoDirectory, loadDemoCatalog, loadDemoKeys } from '../../src/demo/load-demo.js';
 import { DAY, HOUR } from '../support/clock.js';
+import { countingDb } from '../support/database.js';
 import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json } from '../support/orders.js';
 import { givenKeys, givenProduct, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
@@ -91,6 +92,29 @@ const weekly = () => givenWeeklySubscription(t.app.db);
 async function freeKeys(productRef: number): Promise<number> {
   return (await t.app.db.selectFrom('serial_keys').select('id').where('product_ref', '=', productRef).where('line_item_id', 'is', null).execute()).length;
 }
+
+describe('starting subscriptions', () => {
+  it('starts one per unit of a large order in two statements, each tied to its own line item', async () => {
+    const plain = await givenProduct(t.app.db, { serialSource: 'generated', serialPattern: 'PL-XXXX-XXXX' });
+    const weekly = await givenProduct(t.app.db, { subscriptionPeriod: 'P1W', serialSource: 'generated', serialPattern: 'WK-XXXX-XXXX' });
+    const placed = await order([orderLine(plain.ref, 30), orderLine(plain.ref, 10)]);
+    const items = await t.app.db.selectFrom('line_items').innerJoin('order_lines', 'order_lines.id', 'line_items.order_line_id')
+      .select('line_items.id').where('order_lines.order_number', '=', placed.orderNumber).orderBy('line_items.id').execute();
+    expect(items).toHaveLength(40);
+    const counting = countingDb(t.app.db);
+    const started = await counting.db.transaction().execute((tx) => t.app.subscriptions.startSubscriptions(tx, {
+      orderNumber: placed.orderNumber, partnerOrderNumber: placed.pon, partnerId: partner.partnerId, posId: partner.posId,
+      currency: 'EUR', receivedAt: new Date(START), units: items.map((item) => ({ lineItemId: item.id, product: weekly })),
+    }));
+    expect(counting.count()).toBe(2);
+    expect(new Set(started.values()).size).toBe(40);
+    const tied = await t.app.db.selectFrom('line_items').select(['id', 'subscription_id']).where('id', 'in', items.map((i) => i.id)).execute();
+    expect(Object.fromEntries(tied.map((r) => [r.id, r.subscription_id]))).toEqual(Object.fromEntries(started));
+    const rows = await t.app.db.selectFrom('subscriptions').select(['subscription_id', 'line_item_id', 'status', 'generation']).where('order_number', '=', placed.orderNumber).execute();
+    expect(Object.fromEntries(rows.map((r) => [r.line_item_id, r.subscription_id]))).toEqual(Object.fromEntries(started));
+    expect(rows.every((r) => r.status === 'ACTIVE' && r.generation === 0)).toBe(true);
+  });
+});
 
 describe('automatic renewal at expiry', () => {
   it('tells the polling story: generation 0, then at expiry generation 1 delivered by order PON-1 with a new key', async () => {

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { SubscriptionsTable, Tx } from '../../db/schema.js';
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
@@ -59,4 +59,24 @@ export async function dueSubscriptionIds(tx: Tx, now: string, afterId: number, l
 export async function countSubscriptionsOfOrder(tx: Tx, orderNumber: number): Promise<number> {
   const row = await tx.selectFrom('subscriptions').select((eb) => eb.fn.countAll<number | string>().as('n')).where('order_number', '=', orderNumber).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Rows per statement when an order's subscriptions start: 19 values a row, within both engines' limits. */
+const STARTED_PER_STATEMENT = 500;
+
+/**
+ * Inserts new subscriptions and ties each to its line item: two statements per 500 whatever the
+ * order's units (one insert, one update), not two per unit. Returns their ids by line item.
+ */
+export async function insertSubscriptions(tx: Tx, rows: readonly Insertable<SubscriptionsTable>[]): Promise<Map<number, number>> {
+  const started = new Map<number, number>();
+  for (let at = 0; at < rows.length; at += STARTED_PER_STATEMENT) {
+    const inserted = await tx.insertInto('subscriptions').values(rows.slice(at, at + STARTED_PER_STATEMENT))
+      .returning(['subscription_id', 'line_item_id']).execute();
+    // (PostgreSQL types a bare parameter of CASE as text: each id is cast.)
+    const idOfItem = sql<number>`case ${sql.ref('id')} ${sql.join(inserted.map((r) => sql`when ${r.line_item_id} then cast(${r.subscription_id} as integer)`), sql` `)} end`;
+    await tx.updateTable('line_items').set({ subscription_id: idOfItem }).where('id', 'in', inserted.map((r) => r.line_item_id)).execute();
+    for (const r of inserted) started.set(r.line_item_id, r.subscription_id);
+  }
+  return started;
 }

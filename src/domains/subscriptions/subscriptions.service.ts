@@ -13,7 +13,7 @@ import {
   assertTransition, expirationOf, isClosed, renewalOrderNumber, renewOpensAt, RETRY_EVERY_MS, type SubscriptionStatus,
 } from './subscription.js';
 import {
-  claimForWorker, countSubscriptionsOfOrder, dueSubscriptionIds, findSubscription, lockSubscription, type SubscriptionRow,
+  claimForWorker, countSubscriptionsOfOrder, dueSubscriptionIds, findSubscription, insertSubscriptions, lockSubscription, type SubscriptionRow,
 } from './subscriptions.repository.js';
 
 export type SubscriptionsDeps = {
@@ -165,21 +165,16 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
   return {
     /** Placement hook: one ACTIVE subscription per unit of a subscription product, generation 0; returns them by line item. */
     async startSubscriptions(tx: Tx, order: PlacedOrder): Promise<Map<number, number>> {
-      const started = new Map<number, number>();
-      for (const unit of order.units) {
+      const at = order.receivedAt.toISOString();
+      return insertSubscriptions(tx, order.units.flatMap((unit) => {
         const period = unit.product.subscription?.period;
-        if (!period) continue;
-        const at = order.receivedAt.toISOString();
-        const row = await tx.insertInto('subscriptions').values({
+        return period ? [{
           partner_id: order.partnerId, pos_id: order.posId, order_number: order.orderNumber, partner_order_number: order.partnerOrderNumber,
           line_item_id: unit.lineItemId, product_ref: unit.product.ref, currency: order.currency, period, anchor_at: at, generation: 0,
           status: 'ACTIVE', expiration_at: expirationOf(order.receivedAt, period, 0).toISOString(), current_order_number: order.orderNumber,
           current_partner_order_number: order.partnerOrderNumber, grace_ends_at: null, next_attempt_at: null, created_at: at, updated_at: at,
-        }).returning('subscription_id').executeTakeFirstOrThrow();
-        await tx.updateTable('line_items').set({ subscription_id: row.subscription_id }).where('id', '=', unit.lineItemId).execute();
-        started.set(unit.lineItemId, row.subscription_id);
-      }
-      return started;
+        }] : [];
+      }));
     },
 
     /** getSubscriptionStatus; Refusal(1010) when the partner has no such subscription under that original order. */
