@@ -1,7 +1,7 @@
 import { sql, type Compilable, type CompiledQuery, type Insertable, type Selectable } from 'kysely';
 import { isPostgres } from '../../db/engine.js';
 import { prepareQuery } from '../../db/prepared.js';
-import type { LedgerEntriesTable, LineItemsTable, OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
+import type { Db, LedgerEntriesTable, LineItemsTable, OrderLinesTable, OrdersTable, Tx } from '../../db/schema.js';
 import { isPossibleOrderNumber } from './order.js';
 
 export type OrderRow = Selectable<OrdersTable>;
@@ -53,22 +53,18 @@ export type OrderNumbers = { orderNumber: number; lineIds: number[]; itemIds: nu
  */
 export async function reserveOrder(tx: Tx, reservation: Reservation): Promise<OrderNumbers & { existing: number | undefined }> {
   const row = (await orderNumbersTaken.executeTakeFirst(tx, reservation))!;
-  const existing = row.existing ?? undefined;
-  if (isPostgres(tx)) return { existing, orderNumber: row.order_number!, lineIds: row.line_ids!, itemIds: row.item_ids! };
-  // AUTOINCREMENT never reuses a number: the next ones follow the last ever taken.
-  const after = (last: number | null, count: number) => Array.from({ length: count }, (_, i) => (last ?? 0) + i + 1);
-  return { existing, orderNumber: after(row.last_order_number ?? null, 1)[0]!, lineIds: after(row.last_line_id ?? null, reservation.lines), itemIds: after(row.last_item_id ?? null, reservation.items) };
+  return { existing: row.existing ?? undefined, ...numbersOf(tx, row, reservation) };
 }
 
 type Reservation = PartnerOrder & { lines: number; items: number };
 type TakenNumbers = {
-  existing: number | null;
   order_number?: number; line_ids?: number[]; item_ids?: number[];
   last_order_number?: number | null; last_line_id?: number | null; last_item_id?: number | null;
 };
-const orderNumbersTaken = prepareQuery((db, { partnerId, partnerOrderNumber, lines, items }: Reservation) => db.selectNoFrom((eb) => [
-  eb.selectFrom('orders').select('order_number').where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber).as('existing'),
-  ...(isPostgres(db)
+
+/** The columns that take an order's numbers, for `lines` lines and `items` units: from sequences, or (SQLite) after the last taken. */
+function numberColumns(db: Db, lines: number, items: number) {
+  return isPostgres(db)
     ? [
       sql<number>`nextval(pg_get_serial_sequence('orders', 'order_number'))`.as('order_number'),
       sql<number[]>`array(select nextval(pg_get_serial_sequence('order_lines', 'id'))::integer from generate_series(1, cast(${lines} as integer)))`.as('line_ids'),
@@ -78,8 +74,45 @@ const orderNumbersTaken = prepareQuery((db, { partnerId, partnerOrderNumber, lin
       sql<number | null>`(select seq from sqlite_sequence where name = 'orders')`.as('last_order_number'),
       sql<number | null>`(select seq from sqlite_sequence where name = 'order_lines')`.as('last_line_id'),
       sql<number | null>`(select seq from sqlite_sequence where name = 'line_items')`.as('last_item_id'),
-    ]),
-]) as unknown as Compilable<TakenNumbers>);
+    ];
+}
+
+function numbersOf(tx: Tx, row: TakenNumbers, { lines, items }: { lines: number; items: number }): OrderNumbers {
+  if (isPostgres(tx)) return { orderNumber: row.order_number!, lineIds: row.line_ids!, itemIds: row.item_ids! };
+  // AUTOINCREMENT never reuses a number: the next ones follow the last ever taken.
+  const after = (last: number | null, count: number) => Array.from({ length: count }, (_, i) => (last ?? 0) + i + 1);
+  return { orderNumber: after(row.last_order_number ?? null, 1)[0]!, lineIds: after(row.last_line_id ?? null, lines), itemIds: after(row.last_item_id ?? null, items) };
+}
+
+const orderNumbersTaken = prepareQuery((db, { partnerId, partnerOrderNumber, lines, items }: Reservation) => db.selectNoFrom((eb) => [
+  eb.selectFrom('orders').select('order_number').where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber).as('existing'),
+  ...numberColumns(db, lines, items),
+]) as unknown as Compilable<TakenNumbers & { existing: number | null }>);
+
+/** What a renewal order takes over from the subscription's original order. */
+export type RenewedFrom = Pick<OrderRow, 'customer' | 'marketing_program_id' | 'affiliate_id'>;
+
+type RenewalReservation = { partnerId: number; originalOrderNumber: number; preferred: string; fallback: string };
+
+const renewalNumbersTaken = prepareQuery((db, { partnerId, originalOrderNumber, preferred }: Omit<RenewalReservation, 'fallback'>) => db.selectNoFrom((eb) => {
+  const original = (column: keyof RenewedFrom) => eb.selectFrom('orders').select(column).where('order_number', '=', originalOrderNumber).as(column);
+  const taken = (partnerOrderNumber: string) => eb.selectFrom('orders').select('order_number').where('partner_id', '=', partnerId).where('partner_order_number', '=', partnerOrderNumber);
+  return [original('customer'), original('marketing_program_id'), original('affiliate_id'), eb.exists(taken(preferred)).as('preferred_taken'), ...numberColumns(db, 1, 1)];
+}) as unknown as Compilable<TakenNumbers & RenewedFrom & { preferred_taken: boolean | number }>);
+
+/**
+ * The numbers of a renewal order of one unit (as reserveOrder), in the same statement as what it takes
+ * over from the original order and whether its preferred partnerOrderNumber is taken already (the
+ * partner may have used it for an order of its own): then the fallback is its number.
+ */
+export async function reserveRenewal(tx: Tx, reservation: RenewalReservation): Promise<OrderNumbers & { partnerOrderNumber: string; original: RenewedFrom }> {
+  const row = (await renewalNumbersTaken.executeTakeFirst(tx, { partnerId: reservation.partnerId, originalOrderNumber: reservation.originalOrderNumber, preferred: reservation.preferred }))!;
+  return {
+    ...numbersOf(tx, row, { lines: 1, items: 1 }),
+    partnerOrderNumber: row.preferred_taken === true || row.preferred_taken === 1 ? reservation.fallback : reservation.preferred,
+    original: { customer: row.customer, marketing_program_id: row.marketing_program_id, affiliate_id: row.affiliate_id },
+  };
+}
 
 /** The insert of an order's row, its number taken (reserveOrder): to run with its other rows (runTogether). */
 export function orderInsert(tx: Tx, row: Insertable<OrdersTable> & { order_number: number }): CompiledQuery {

@@ -15,7 +15,7 @@ import type { ClaimedKey, SealedKeyRow, StockService } from '../stock/index.js';
 import { downloadEndDate, fillRemark, isPhysical, type OrderLineView, type OrderView } from './order.js';
 import { referenceRefusal, vatFlagsOf } from './order-checks.js';
 import type { PlaceOrderInput } from './order-input.js';
-import { findOrder, findOrderNumber, insertDownloadGrants, ledgerEntryInsert, lineItemsInsert, loadOrderParts, orderInsert, orderLineInsert, reserveOrder, type OrderNumbers, type OrderRow } from './orders.repository.js';
+import { findOrder, findOrderNumber, insertDownloadGrants, ledgerEntryInsert, lineItemsInsert, loadOrderParts, orderInsert, orderLineInsert, reserveOrder, reserveRenewal, type OrderNumbers, type OrderRow } from './orders.repository.js';
 
 
 /** What an order's answer is made of: its lines, units, download grants, serials and products. */
@@ -83,7 +83,8 @@ type LineDraft = {
 export type RenewalOrderDraft = {
   partnerId: number;
   posId: number;
-  partnerOrderNumber: string;
+  /** The renewal order's partnerOrderNumber, unless the partner has an order by it already: then `fallback`. */
+  partnerOrderNumber: { preferred: string; fallback: string };
   originalOrderNumber: number;
   product: LineProduct;
   /** What the end user pays for the term (the renewal price), in minor units of `currency`. */
@@ -92,7 +93,12 @@ export type RenewalOrderDraft = {
   subscriptionId: number;
   /** The unit whose serials the new term keeps, or undefined for a new serial. */
   keepSerialsOf: number | undefined;
+  /** Rows the caller writes with the order's own (in its statement on PostgreSQL), given its numbers. */
+  alsoWrite: (renewal: RenewalOrder) => CompiledQuery[];
 };
+
+/** A renewal order placed: its number and partnerOrderNumber. */
+export type RenewalOrder = { orderNumber: number; partnerOrderNumber: string };
 
 /** An order's rows as read for its answer (its serials sealed), and the answer once made from them. */
 type StoredOrder = Pick<ViewParts, 'lines' | 'items' | 'grants'> & {
@@ -317,18 +323,21 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
     /**
      * The order of a subscription's new term: one unit of the product, a new serial (claimed or
      * generated; OutOfStock when the pool is empty) or the kept one, download grants, the partner's
-     * ledger entry at the retailer price in force, the audit entry. Returns its order number.
+     * ledger entry at the retailer price in force, the audit entry, and the caller's rows (alsoWrite).
+     * Returns its number and partnerOrderNumber.
      */
-    async placeRenewalOrder(tx: Tx, draft: RenewalOrderDraft): Promise<number> {
+    async placeRenewalOrder(tx: Tx, draft: RenewalOrderDraft): Promise<RenewalOrder> {
       const now = clock.now();
-      const original = await tx.selectFrom('orders').selectAll().where('order_number', '=', draft.originalOrderNumber).executeTakeFirstOrThrow();
-      // The renewal's partnerOrderNumber is new (renewTerm checked): a clash fails the insert as unique.
-      const numbers = await reserveOrder(tx, { partnerId: draft.partnerId, partnerOrderNumber: draft.partnerOrderNumber, lines: 1, items: 1 });
+      // Its numbers, what it takes over from the original order and its partnerOrderNumber in one
+      // statement; should another order take that number meanwhile, the insert fails as unique.
+      const { original, partnerOrderNumber, ...numbers } = await reserveRenewal(tx, {
+        partnerId: draft.partnerId, originalOrderNumber: draft.originalOrderNumber, ...draft.partnerOrderNumber,
+      });
       const { orderNumber } = numbers;
       await writeOrder(tx, {
         partner_id: draft.partnerId,
         pos_id: draft.posId,
-        partner_order_number: draft.partnerOrderNumber,
+        partner_order_number: partnerOrderNumber,
         kind: 'renewal',
         order_date: now.toISOString(),
         received_at: now.toISOString(),
@@ -355,9 +364,10 @@ export function ordersService({ keyring, clock, stock, catalog, publicUrl, downl
           partner_id: draft.partnerId, pos_id: draft.posId, order_number: orderNumber, kind: 'renewal',
           currency: draft.currency, retailer_minor: draft.product.retailerMinor, end_user_minor: draft.endUserMinor, at: now.toISOString(),
         }),
-        auditEntryInsert(tx, now, { actor: 'system', action: 'order.renewal_created', subject: `order:${orderNumber}`, detail: { partnerOrderNumber: draft.partnerOrderNumber, subscriptionId: draft.subscriptionId } }),
+        auditEntryInsert(tx, now, { actor: 'system', action: 'order.renewal_created', subject: `order:${orderNumber}`, detail: { partnerOrderNumber, subscriptionId: draft.subscriptionId } }),
+        ...draft.alsoWrite({ orderNumber, partnerOrderNumber }),
       ], JSON.parse(original.customer).locationInvoice, now);
-      return orderNumber;
+      return { orderNumber, partnerOrderNumber };
     },
 
     /**

@@ -1,3 +1,4 @@
+import type { CompiledQuery } from 'kysely';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Db, Tx } from '../../db/schema.js';
 import type { UnitsOfWork } from '../../db/units-of-work.js';
@@ -6,8 +7,8 @@ import { Refusal } from '../../shared/errors.js';
 import { fromMinor } from '../../shared/money.js';
 import { recordAudit } from '../audit/index.js';
 import type { CatalogReader, Product } from '../catalog/index.js';
-import { raiseEvent } from '../events/index.js';
-import { isPossibleOrderNumber, type OrdersService, type PlacedOrder } from '../orders/index.js';
+import { eventInsert, raiseEvent } from '../events/index.js';
+import { isPossibleOrderNumber, type OrdersService, type PlacedOrder, type RenewalOrder } from '../orders/index.js';
 import type { Caller } from '../partners/index.js';
 import {
   assertTransition, expirationOf, isClosed, renewalOrderNumber, renewOpensAt, RETRY_EVERY_MS, type SubscriptionStatus,
@@ -18,7 +19,7 @@ import {
 
 export type SubscriptionsDeps = {
   clock: Clock;
-  orders: Pick<OrdersService, 'placeRenewalOrder' | 'findOrderNumber'>;
+  orders: Pick<OrdersService, 'placeRenewalOrder'>;
   catalog: CatalogReader;
   graceDays: number;
   /** PostgreSQL: workers claim rows with FOR UPDATE SKIP LOCKED. */
@@ -86,28 +87,41 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
     const price = product?.prices.find((p) => p.currency === row.currency);
     const endUserMinor = renewalMinor(product, row.currency);
     if (!product || !price || endUserMinor === undefined) throw new RenewalUnavailable();
-    let partnerOrderNumber = renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, await countSubscriptionsOfOrder(tx, row.order_number));
-    // The partner may have used `{pon}-{generation}` for an order of its own: the long form is unique.
-    if (await orders.findOrderNumber(tx, row.partner_id, partnerOrderNumber) !== undefined) {
-      partnerOrderNumber = renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, 2);
-    }
-    let orderNumber: number;
+    const subscriptions = await countSubscriptionsOfOrder(tx, row.order_number);
+    const expiration = expirationOf(new Date(row.anchor_at), row.period, generation).toISOString();
+    // The term row, the subscription's new state and its event go in the order's statement.
+    const renewedBy = ({ orderNumber, partnerOrderNumber }: RenewalOrder): CompiledQuery[] => {
+      if (row.status === 'RENEWAL_FAILED') assertTransition('RENEWAL_FAILED', 'ACTIVE');
+      return [
+        tx.insertInto('subscription_terms').values({ subscription_id: row.subscription_id, generation, order_number: orderNumber, created_at: now.toISOString() }).compile(),
+        tx.updateTable('subscriptions').set({
+          generation, expiration_at: expiration, current_order_number: orderNumber, current_partner_order_number: partnerOrderNumber,
+          grace_ends_at: null, next_attempt_at: null, ...(row.status === 'RENEWAL_FAILED' && { status: 'ACTIVE' }), updated_at: now.toISOString(),
+        }).where('subscription_id', '=', row.subscription_id).compile(),
+        eventInsert(tx, now, {
+          type: 'subscription.renewed', partnerId: row.partner_id,
+          data: { subscriptionId: row.subscription_id, partnerOrderNumber: row.partner_order_number, generation, orderNumber, renewalPartnerOrderNumber: partnerOrderNumber, expiration: wireDateTime(expiration) },
+        }).insert,
+      ];
+    };
+    let renewal: RenewalOrder;
     try {
-      orderNumber = await orders.placeRenewalOrder(tx, {
-        partnerId: row.partner_id, posId: row.pos_id, partnerOrderNumber, originalOrderNumber: row.order_number,
+      renewal = await orders.placeRenewalOrder(tx, {
+        partnerId: row.partner_id, posId: row.pos_id, originalOrderNumber: row.order_number,
+        // `{pon}-{generation}`; the partner may have used it for an order of its own: the long form is unique.
+        partnerOrderNumber: {
+          preferred: renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, subscriptions),
+          fallback: renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, 2),
+        },
         product: { ...product, retailerMinor: price.retailer }, endUserMinor, currency: row.currency, subscriptionId: row.subscription_id,
         keepSerialsOf: product.delivery.newSerialEachTerm ? undefined : row.line_item_id,
+        alsoWrite: renewedBy,
       });
     } catch (error) {
       if (error instanceof Refusal && error.code === 1044) throw new RenewalUnavailable();
       throw error;
     }
-    await tx.insertInto('subscription_terms').values({ subscription_id: row.subscription_id, generation, order_number: orderNumber, created_at: now.toISOString() }).execute();
-    const expiration = expirationOf(new Date(row.anchor_at), row.period, generation).toISOString();
-    const changes = { generation, expiration_at: expiration, current_order_number: orderNumber, current_partner_order_number: partnerOrderNumber, grace_ends_at: null, next_attempt_at: null };
-    if (row.status === 'RENEWAL_FAILED') await setStatus(tx, row, 'ACTIVE', changes);
-    else await tx.updateTable('subscriptions').set({ ...changes, updated_at: now.toISOString() }).where('subscription_id', '=', row.subscription_id).execute();
-    await raiseEvent(tx, now, { type: 'subscription.renewed', partnerId: row.partner_id, data: { subscriptionId: row.subscription_id, partnerOrderNumber: row.partner_order_number, generation, orderNumber, renewalPartnerOrderNumber: partnerOrderNumber, expiration: wireDateTime(expiration) } });
+    const { orderNumber, partnerOrderNumber } = renewal;
     return { partnerOrderNumber, subscriptionId: row.subscription_id, orderNumber, generation, expiration_datetime: wireDateTime(expiration) };
   }
 
