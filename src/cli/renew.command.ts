@@ -19,7 +19,7 @@ export function renewCommand(program: Command, ctx: CliContext): void {
         clock = { now: () => new Date(at) };
       }
       const app = await ctx.openApp(clock ? { clock } : {});
-      const run = await app.subscriptions.runDue(app.units, app.db);
+      const run = await app.subscriptions.runDue(app.units);
       if (options.json) {
         writeJson(ctx.io, run);
         return;

@@ -6,6 +6,7 @@ import * as orders from './migrations/2026-11-25T2000-orders.js';
 import * as subscriptions from './migrations/2026-11-25T2100-subscriptions.js';
 import * as feeds from './migrations/2026-11-25T2200-feeds.js';
 import * as feedReads from './migrations/2026-11-27T0200-feed-reads.js';
+import * as renewalLeases from './migrations/2026-11-27T0300-renewal-leases.js';
 
 /** Every migration, in order; listed here rather than read from disk so the built server has them. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25T2100-subscriptions': subscriptions,
   '2026-11-25T2200-feeds': feeds,
   '2026-11-27T0200-feed-reads': feedReads,
+  '2026-11-27T0300-renewal-leases': renewalLeases,
 };
 
 /** How many migrations the current schema has run; 0 when it has never been migrated. */

@@ -361,6 +361,8 @@ export type SubscriptionsTable = {
   grace_ends_at: string | null;
   /** When the worker tries a failed renewal again. */
   next_attempt_at: string | null;
+  /** Until when a renewal worker holds it to work on (leaseDueSubscriptions); other workers pass it by. */
+  worker_lease_until: string | null;
   created_at: string;
   updated_at: string;
 };

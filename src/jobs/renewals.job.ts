@@ -8,6 +8,6 @@ export const renewalsJob: Job = {
   name: 'renewals',
   everyMs: 60_000,
   async run(app) {
-    await app.subscriptions.runDue(app.units, app.db);
+    await app.subscriptions.runDue(app.units);
   },
 };

@@ -35,7 +35,7 @@ const wire = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
 /** Runs the renewal worker once at `iso`. */
 async function runDueAt(iso: string) {
   t.clock.set(iso);
-  return t.app.subscriptions.runDue(t.app.units, t.app.db);
+  return t.app.subscriptions.runDue(t.app.units);
 }
 
 const NOTHING = { renewed: 0, failed: 0, expired: 0 };
@@ -113,6 +113,31 @@ describe('starting subscriptions', () => {
     const rows = await t.app.db.selectFrom('subscriptions').select(['subscription_id', 'line_item_id', 'status', 'generation']).where('order_number', '=', placed.orderNumber).execute();
     expect(Object.fromEntries(rows.map((r) => [r.line_item_id, r.subscription_id]))).toEqual(Object.fromEntries(started));
     expect(rows.every((r) => r.status === 'ACTIVE' && r.generation === 0)).toBe(true);
+  });
+});
+
+describe('worker leases', () => {
+  const EXPIRY = '2027-05-31T10:00:00.000Z';
+  const leaseOf = async (id: number) => (await t.app.db.selectFrom('subscriptions').select('worker_lease_until').where('subscription_id', '=', id).executeTakeFirstOrThrow()).worker_lease_until;
+
+  it('passes by a due subscription another worker holds, and takes it once that lease has ended', async () => {
+    const [held, free] = [await order([DEMO_REFS.subscription]), await order([DEMO_REFS.subscription])];
+    // Another worker took it a minute before expiry and has not finished it.
+    await t.app.db.updateTable('subscriptions').set({ worker_lease_until: at(EXPIRY, 9 * 60_000) }).where('subscription_id', '=', held.ids[0]!).execute();
+    expect(await runDueAt(EXPIRY)).toEqual({ renewed: 1, failed: 0, expired: 0 });
+    expect(await status(held.pon, held.ids[0]!)).toMatchObject({ generation: 0 });
+    expect(await status(free.pon, free.ids[0]!)).toMatchObject({ generation: 1 });
+    expect(await runDueAt(at(EXPIRY, 9 * 60_000 - 1))).toEqual(NOTHING);
+    expect(await runDueAt(at(EXPIRY, 9 * 60_000))).toEqual({ renewed: 1, failed: 0, expired: 0 });
+    expect(await status(held.pon, held.ids[0]!)).toMatchObject({ generation: 1 });
+  });
+
+  it('ends its leases when the run is over, whatever each subscription\'s outcome', async () => {
+    const renewed = await order([DEMO_REFS.subscription]);
+    const cancelled = await order([DEMO_REFS.subscription]);
+    expect(await cancelSubscription(cancelled.pon, cancelled.ids[0]!)).toMatchObject({ responseCode: 0 });
+    expect(await runDueAt(EXPIRY)).toEqual({ renewed: 1, failed: 0, expired: 1 });
+    expect([await leaseOf(renewed.ids[0]!), await leaseOf(cancelled.ids[0]!)]).toEqual([null, null]);
   });
 });
 
@@ -384,7 +409,7 @@ describe('a partner renewal racing the worker', () => {
       await givenKeys(t.app, ref, 2);
       expect(await renew(placed.pon, id)).toMatchObject({ generation: 1, responseCode: 0 });
     });
-    expect(await t.app.subscriptions.runDue(transactionPerUnit(worker), worker)).toEqual(NOTHING);
+    expect(await t.app.subscriptions.runDue(transactionPerUnit(worker))).toEqual(NOTHING);
 
     expect(await status(placed.pon, id)).toMatchObject({ technicalStatus: 'ACTIVE', generation: 1, expiration_datetime: '2028-05-31T10:00:00Z' });
     expect(await runDueAt(at(EXPIRY, 6 * HOUR))).toEqual(NOTHING);

@@ -66,7 +66,7 @@ async function statusOf(pon: string, id: number, by?: TestPartner): Promise<Json
 }
 
 /** Runs the renewal worker once at the clock's now. */
-const runDue = () => t.app.subscriptions.runDue(t.app.units, t.app.db);
+const runDue = () => t.app.subscriptions.runDue(t.app.units);
 
 /** A subscription of `ref` gone RENEWAL_FAILED at its first expiration (the pool had its one key only). */
 async function failedRenewal(): Promise<Placed & { id: number; ref: number }> {

@@ -42,18 +42,32 @@ export async function claimForWorker(tx: Tx, subscriptionId: number, postgres: b
     .executeTakeFirst();
 }
 
-/** Ids of subscriptions with work due at `now` (renewal, retry, expiry), oldest first, at most `limit`. */
-export async function dueSubscriptionIds(tx: Tx, now: string, afterId: number, limit: number): Promise<number[]> {
-  const rows = await tx.selectFrom('subscriptions').select('subscription_id')
+/**
+ * Leases to the calling worker, until `until`, up to `limit` subscriptions with work due at `now`
+ * (renewal, retry, expiry) and an id above `afterId` that no worker holds, and returns their ids in
+ * order. A lease only keeps other workers away (each unit still locks its row, and a term renews
+ * once whatever happens): should a worker stop, what it held is due again once the lease ends. On
+ * PostgreSQL rows another worker is leasing at that moment are skipped rather than waited for.
+ */
+export async function leaseDueSubscriptions(tx: Tx, { now, until, afterId, limit }: { now: string; until: string; afterId: number; limit: number }, postgres: boolean): Promise<number[]> {
+  let due = tx.selectFrom('subscriptions').select('subscription_id')
     .where('subscription_id', '>', afterId)
     .where((eb) => eb.or([
       eb.and([eb('status', 'in', ['ACTIVE', 'CANCELLED']), eb('expiration_at', '<=', now)]),
       eb.and([eb('status', '=', 'RENEWAL_FAILED'), eb.or([eb('next_attempt_at', '<=', now), eb('grace_ends_at', '<=', now)])]),
     ]))
+    .where((eb) => eb.or([eb('worker_lease_until', 'is', null), eb('worker_lease_until', '<=', now)]))
     .orderBy('subscription_id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.subscription_id);
+    .limit(limit);
+  if (postgres) due = due.forUpdate().skipLocked();
+  const leased = await tx.updateTable('subscriptions').set({ worker_lease_until: until }).where('subscription_id', 'in', due)
+    .returning('subscription_id').execute();
+  return leased.map((r) => r.subscription_id).sort((a, b) => a - b);
+}
+
+/** Ends the worker's lease of subscriptions it has worked on: the next run may take them again. */
+export async function endLeases(tx: Tx, ids: readonly number[]): Promise<void> {
+  await tx.updateTable('subscriptions').set({ worker_lease_until: null }).where('subscription_id', 'in', ids).execute();
 }
 
 export async function countSubscriptionsOfOrder(tx: Tx, orderNumber: number): Promise<number> {

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import { isUniqueViolation } from '../../db/errors.js';
-import type { Db, Tx } from '../../db/schema.js';
+import type { Tx } from '../../db/schema.js';
 import type { UnitsOfWork } from '../../db/units-of-work.js';
 import type { Clock } from '../../shared/clock.js';
 import { Refusal } from '../../shared/errors.js';
@@ -14,7 +14,7 @@ import {
   assertTransition, expirationOf, isClosed, renewalOrderNumber, renewOpensAt, RETRY_EVERY_MS, type SubscriptionStatus,
 } from './subscription.js';
 import {
-  claimForWorker, countSubscriptionsOfOrder, dueSubscriptionIds, findSubscription, insertSubscriptions, lockSubscription, type SubscriptionRow,
+  claimForWorker, countSubscriptionsOfOrder, endLeases, findSubscription, insertSubscriptions, leaseDueSubscriptions, lockSubscription, type SubscriptionRow,
 } from './subscriptions.repository.js';
 
 export type SubscriptionsDeps = {
@@ -57,10 +57,16 @@ export function wireDateTime(iso: string): string {
 /** The term's product could not be delivered (no key in stock, no longer priced): the renewal failed. */
 class RenewalUnavailable extends Error {}
 
-/** Subscriptions: started by orders, renewed exactly once per term by the worker or the partner, cancelled, expired. */
 /** Subscriptions the worker handles at once. */
 const WORK_IN_FLIGHT = 64;
 
+/**
+ * How long a worker holds the due subscriptions it took: far longer than their work takes, and what a
+ * stopped worker's subscriptions wait before another worker takes them.
+ */
+const WORKER_LEASE_MS = 10 * 60_000;
+
+/** Subscriptions: started by orders, renewed exactly once per term by the worker or the partner, cancelled, expired. */
 export function subscriptionsService({ clock, orders, catalog, graceDays, rowLocks }: SubscriptionsDeps) {
   async function setStatus(tx: Tx, row: SubscriptionRow, to: SubscriptionStatus, changes: Partial<SubscriptionRow> = {}): Promise<void> {
     assertTransition(row.status as SubscriptionStatus, to);
@@ -257,18 +263,20 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
 
     /**
      * The worker's job: every due renewal, retry and expiry at the clock's now, each its own unit of
-     * work; up to WORK_IN_FLIGHT at a time, so they share commits on SQLite and connections on PostgreSQL.
+     * work, WORK_IN_FLIGHT at a time (they share commits on SQLite and connections on PostgreSQL),
+     * leased first so that workers running side by side each take their own.
      */
-    async runDue(units: UnitsOfWork, db: Db): Promise<RenewalRun> {
+    async runDue(units: UnitsOfWork): Promise<RenewalRun> {
       const run: RenewalRun = { renewed: 0, failed: 0, expired: 0 };
       let afterId = 0;
       for (;;) {
-        const ids = await dueSubscriptionIds(db, clock.now().toISOString(), afterId, 500);
+        const now = clock.now();
+        const lease = { now: now.toISOString(), until: new Date(now.getTime() + WORKER_LEASE_MS).toISOString(), afterId, limit: WORK_IN_FLIGHT };
+        const ids = await units.run((tx) => leaseDueSubscriptions(tx, lease, rowLocks));
         if (ids.length === 0) return run;
-        for (let i = 0; i < ids.length; i += WORK_IN_FLIGHT) {
-          const outcomes = await Promise.all(ids.slice(i, i + WORK_IN_FLIGHT).map((id) => workOn(units, id)));
-          for (const outcome of outcomes) if (outcome) run[outcome] += 1;
-        }
+        const outcomes = await Promise.all(ids.map((id) => workOn(units, id)));
+        for (const outcome of outcomes) if (outcome) run[outcome] += 1;
+        await units.run((tx) => endLeases(tx, ids));
         afterId = ids.at(-1)!;
       }
     },
