@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, Db } from '../../src/db/schema.js';
 import { demoDirectory, loadDemoCatalog, loadDemoKeys } from '../../src/demo/load-demo.js';
 import { DAY, HOUR } from '../support/clock.js';
-import { countingDb } from '../support/database.js';
+import { countingDb, onPostgres } from '../support/database.js';
+import { claimForWorker } from '../../src/domains/subscriptions/subscriptions.repository.js';
 import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json } from '../support/orders.js';
 import { givenKeys, givenProduct, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
@@ -118,6 +119,8 @@ describe('starting subscriptions', () => {
 
 describe('worker leases', () => {
   const EXPIRY = '2027-05-31T10:00:00.000Z';
+  /** Whether a PostgreSQL session of this database waits for a row lock. */
+  const lockWaiters = async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(t.app.db)).rows[0]!.n > 0;
   const leaseOf = async (id: number) => (await t.app.db.selectFrom('subscriptions').select('worker_lease_until').where('subscription_id', '=', id).executeTakeFirstOrThrow()).worker_lease_until;
 
   it('passes by a due subscription another worker holds, and takes it once that lease has ended', async () => {
@@ -130,6 +133,32 @@ describe('worker leases', () => {
     expect(await runDueAt(at(EXPIRY, 9 * 60_000 - 1))).toEqual(NOTHING);
     expect(await runDueAt(at(EXPIRY, 9 * 60_000))).toEqual({ renewed: 1, failed: 0, expired: 0 });
     expect(await status(held.pon, held.ids[0]!)).toMatchObject({ generation: 1 });
+  });
+
+  it('locks a leased subscription for its work by waiting for whoever holds the row, never passing it by', async () => {
+    // Another worker's lease statement locks rows it looks at and passes by until it commits: a worker
+    // that skipped a locked row it leased would leave that subscription to nobody.
+    const placed = await order([DEMO_REFS.subscription]);
+    const id = placed.ids[0]!;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let taken!: () => void;
+    const locked = new Promise<void>((resolve) => { taken = resolve; });
+    const holder = t.app.db.transaction().execute(async (tx) => {
+      await claimForWorker(tx, id, onPostgres);
+      taken();
+      await released;
+    });
+    await locked;
+    const claim = t.app.db.transaction().execute((tx) => claimForWorker(tx, id, onPostgres));
+    // Released once the claim waits for the lock (PostgreSQL shows it waiting; on SQLite the second
+    // transaction waits for the one connection) or, as it would if it skipped the row, has answered.
+    let answered = false;
+    void claim.finally(() => { answered = true; });
+    while (onPostgres && !answered && !(await lockWaiters())) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await holder;
+    expect(await claim).toMatchObject({ subscription_id: id, generation: 0 });
   });
 
   it('ends its leases when the run is over, whatever each subscription\'s outcome', async () => {

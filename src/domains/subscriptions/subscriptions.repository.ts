@@ -27,14 +27,16 @@ export async function findSubscription(tx: Tx, partnerId: number, partnerOrderNu
 }
 
 /**
- * Locks one subscription for the worker, or answers undefined when another worker holds it: on
- * PostgreSQL `FOR UPDATE SKIP LOCKED`, so workers share the due rows without waiting on each other.
- * SQLite has a single writer, but another process (the server beside `resell renew`) may commit between
- * a read and the first write of a deferred transaction, which then fails at once (SQLITE_BUSY_SNAPSHOT)
- * instead of waiting: a no-op UPDATE … RETURNING takes the write lock first, waiting out the busy timeout.
+ * Locks one subscription the worker leased (leaseDueSubscriptions), waiting for whoever holds it: a
+ * partner's renew call, or another worker's lease statement that looked at the row and passed it by
+ * (skipping instead would leave the subscription to nobody). Undefined when it no longer exists.
+ * SQLite has a single writer, but another process (the server beside `resell renew`) may commit
+ * between a read and the first write of a deferred transaction, which then fails at once
+ * (SQLITE_BUSY_SNAPSHOT) instead of waiting: a no-op UPDATE … RETURNING takes the write lock first,
+ * waiting out the busy timeout.
  */
 export async function claimForWorker(tx: Tx, subscriptionId: number, postgres: boolean): Promise<SubscriptionRow | undefined> {
-  if (postgres) return tx.selectFrom('subscriptions').selectAll().where('subscription_id', '=', subscriptionId).forUpdate().skipLocked().executeTakeFirst();
+  if (postgres) return tx.selectFrom('subscriptions').selectAll().where('subscription_id', '=', subscriptionId).forUpdate().executeTakeFirst();
   return tx.updateTable('subscriptions')
     .set((eb) => ({ status: eb.ref('status') }))
     .where('subscription_id', '=', subscriptionId)

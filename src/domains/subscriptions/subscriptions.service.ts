@@ -22,7 +22,7 @@ export type SubscriptionsDeps = {
   orders: Pick<OrdersService, 'placeRenewalOrder'>;
   catalog: CatalogReader;
   graceDays: number;
-  /** PostgreSQL: workers claim rows with FOR UPDATE SKIP LOCKED. */
+  /** PostgreSQL: workers lease rows with FOR UPDATE SKIP LOCKED and lock each with FOR UPDATE. */
   rowLocks: boolean;
 };
 
