@@ -135,6 +135,13 @@ describe('worker leases', () => {
     expect(await status(held.pon, held.ids[0]!)).toMatchObject({ generation: 1 });
   });
 
+  it('takes a subscription whose lease ends further ahead than any lease taken now would (left by a run with its clock ahead)', async () => {
+    const placed = await order([DEMO_REFS.subscription]);
+    await t.app.db.updateTable('subscriptions').set({ worker_lease_until: at(EXPIRY, 30 * DAY) }).where('subscription_id', '=', placed.ids[0]!).execute();
+    expect(await runDueAt(EXPIRY)).toEqual({ renewed: 1, failed: 0, expired: 0 });
+    expect(await leaseOf(placed.ids[0]!)).toBeNull();
+  });
+
   it('locks a leased subscription for its work by waiting for whoever holds the row, never passing it by', async () => {
     // Another worker's lease statement locks rows it looks at and passes by until it commits: a worker
     // that skipped a locked row it leased would leave that subscription to nobody.

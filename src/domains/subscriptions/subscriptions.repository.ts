@@ -46,7 +46,8 @@ export async function claimForWorker(tx: Tx, subscriptionId: number, postgres: b
 
 /**
  * Leases to the calling worker, until `until`, up to `limit` subscriptions with work due at `now`
- * (renewal, retry, expiry) and an id above `afterId` that no worker holds, and returns their ids in
+ * (renewal, retry, expiry) and an id above `afterId` that no worker holds (no lease, or one that
+ * ended by `now` or ends after `until`), and returns their ids in
  * order. A lease only keeps other workers away (each unit still locks its row, and a term renews
  * once whatever happens): should a worker stop, what it held is due again once the lease ends. On
  * PostgreSQL rows another worker is leasing at that moment are skipped rather than waited for.
@@ -58,7 +59,9 @@ export async function leaseDueSubscriptions(tx: Tx, { now, until, afterId, limit
       eb.and([eb('status', 'in', ['ACTIVE', 'CANCELLED']), eb('expiration_at', '<=', now)]),
       eb.and([eb('status', '=', 'RENEWAL_FAILED'), eb.or([eb('next_attempt_at', '<=', now), eb('grace_ends_at', '<=', now)])]),
     ]))
-    .where((eb) => eb.or([eb('worker_lease_until', 'is', null), eb('worker_lease_until', '<=', now)]))
+    // A lease ending after `until` was not taken at this now (a `resell renew --now` run ahead of the
+    // clock left it): it holds nothing.
+    .where((eb) => eb.or([eb('worker_lease_until', 'is', null), eb('worker_lease_until', '<=', now), eb('worker_lease_until', '>', until)]))
     .orderBy('subscription_id')
     .limit(limit);
   if (postgres) due = due.forUpdate().skipLocked();
