@@ -106,10 +106,11 @@ const renewalNumbersTaken = prepareQuery((db, { partnerId, originalOrderNumber, 
  * partner may have used it for an order of its own): then the fallback is its number.
  */
 export async function reserveRenewal(tx: Tx, reservation: RenewalReservation): Promise<OrderNumbers & { partnerOrderNumber: string; original: RenewedFrom }> {
-  const row = (await renewalNumbersTaken.executeTakeFirst(tx, { partnerId: reservation.partnerId, originalOrderNumber: reservation.originalOrderNumber, preferred: reservation.preferred }))!;
+  const { fallback, ...asked } = reservation;
+  const row = (await renewalNumbersTaken.executeTakeFirst(tx, asked))!;
   return {
     ...numbersOf(tx, row, { lines: 1, items: 1 }),
-    partnerOrderNumber: row.preferred_taken === true || row.preferred_taken === 1 ? reservation.fallback : reservation.preferred,
+    partnerOrderNumber: row.preferred_taken === true || row.preferred_taken === 1 ? fallback : asked.preferred,
     original: { customer: row.customer, marketing_program_id: row.marketing_program_id, affiliate_id: row.affiliate_id },
   };
 }

@@ -47,10 +47,10 @@ export async function claimForWorker(tx: Tx, subscriptionId: number, postgres: b
 /**
  * Leases to the calling worker, until `until`, up to `limit` subscriptions with work due at `now`
  * (renewal, retry, expiry) and an id above `afterId` that no worker holds (no lease, or one that
- * ended by `now` or ends after `until`), and returns their ids in
- * order. A lease only keeps other workers away (each unit still locks its row, and a term renews
- * once whatever happens): should a worker stop, what it held is due again once the lease ends. On
- * PostgreSQL rows another worker is leasing at that moment are skipped rather than waited for.
+ * ended by `now` or ends after `until`), and returns their ids in order. A lease only keeps other
+ * workers away (each unit still locks its row, and a term renews once whatever happens): should a
+ * worker stop, what it held is due again once the lease ends. On PostgreSQL rows another worker is
+ * leasing at that moment are skipped rather than waited for.
  */
 export async function leaseDueSubscriptions(tx: Tx, { now, until, afterId, limit }: { now: string; until: string; afterId: number; limit: number }, postgres: boolean): Promise<number[]> {
   let due = tx.selectFrom('subscriptions').select('subscription_id')

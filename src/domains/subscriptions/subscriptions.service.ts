@@ -68,10 +68,15 @@ const WORKER_LEASE_MS = 10 * 60_000;
 
 /** Subscriptions: started by orders, renewed exactly once per term by the worker or the partner, cancelled, expired. */
 export function subscriptionsService({ clock, orders, catalog, graceDays, rowLocks }: SubscriptionsDeps) {
-  async function setStatus(tx: Tx, row: SubscriptionRow, to: SubscriptionStatus, changes: Partial<SubscriptionRow> = {}): Promise<void> {
+  /** The update that moves a subscription to `to` with `changes`; throws when the transition is not allowed. */
+  function statusUpdate(tx: Tx, row: SubscriptionRow, to: SubscriptionStatus, changes: Partial<SubscriptionRow> = {}): CompiledQuery {
     assertTransition(row.status as SubscriptionStatus, to);
-    await tx.updateTable('subscriptions').set({ ...changes, status: to, updated_at: clock.now().toISOString() })
-      .where('subscription_id', '=', row.subscription_id).execute();
+    return tx.updateTable('subscriptions').set({ ...changes, status: to, updated_at: clock.now().toISOString() })
+      .where('subscription_id', '=', row.subscription_id).compile();
+  }
+
+  async function setStatus(tx: Tx, row: SubscriptionRow, to: SubscriptionStatus, changes: Partial<SubscriptionRow> = {}): Promise<void> {
+    await tx.executeQuery(statusUpdate(tx, row, to, changes));
   }
 
   /** Renewal price of the next term in the subscription's currency, or undefined when the product has none. */
@@ -97,13 +102,12 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
     const expiration = expirationOf(new Date(row.anchor_at), row.period, generation).toISOString();
     // The term row, the subscription's new state and its event go in the order's statement.
     const renewedBy = ({ orderNumber, partnerOrderNumber }: RenewalOrder): CompiledQuery[] => {
-      if (row.status === 'RENEWAL_FAILED') assertTransition('RENEWAL_FAILED', 'ACTIVE');
+      const changes = { generation, expiration_at: expiration, current_order_number: orderNumber, current_partner_order_number: partnerOrderNumber, grace_ends_at: null, next_attempt_at: null };
       return [
         tx.insertInto('subscription_terms').values({ subscription_id: row.subscription_id, generation, order_number: orderNumber, created_at: now.toISOString() }).compile(),
-        tx.updateTable('subscriptions').set({
-          generation, expiration_at: expiration, current_order_number: orderNumber, current_partner_order_number: partnerOrderNumber,
-          grace_ends_at: null, next_attempt_at: null, ...(row.status === 'RENEWAL_FAILED' && { status: 'ACTIVE' }), updated_at: now.toISOString(),
-        }).where('subscription_id', '=', row.subscription_id).compile(),
+        row.status === 'RENEWAL_FAILED'
+          ? statusUpdate(tx, row, 'ACTIVE', changes)
+          : tx.updateTable('subscriptions').set({ ...changes, updated_at: now.toISOString() }).where('subscription_id', '=', row.subscription_id).compile(),
         eventInsert(tx, now, {
           type: 'subscription.renewed', partnerId: row.partner_id,
           data: { subscriptionId: row.subscription_id, partnerOrderNumber: row.partner_order_number, generation, orderNumber, renewalPartnerOrderNumber: partnerOrderNumber, expiration: wireDateTime(expiration) },
