@@ -10,7 +10,7 @@ import { createOrder, DEMO_REFS, getOrderData, orderBody, orderLine, type Json }
 import { givenKeys, givenProduct, givenWeeklySubscription, givenYearlySubscription } from '../support/products.js';
 import { connectCall, startTestApp, type TestApp, type TestPartner } from '../support/test-app.js';
 import { bumpCatalogVersion } from '../../src/domains/catalog/index.js';
-import { transactionPerUnit } from '../../src/db/units-of-work.js';
+import { transactionPerUnit, type UnitsOfWork } from '../../src/db/units-of-work.js';
 
 // Subscription lifecycles told as stories through the renewal worker (runDue) and the fixed clock
 // (rules.md §Subscriptions, §Orders "Cancellation"; connect-api.md §7). Each test gets its own
@@ -174,6 +174,21 @@ describe('worker leases', () => {
     expect(await cancelSubscription(cancelled.pon, cancelled.ids[0]!)).toMatchObject({ responseCode: 0 });
     expect(await runDueAt(EXPIRY)).toEqual({ renewed: 1, failed: 0, expired: 1 });
     expect([await leaseOf(renewed.ids[0]!), await leaseOf(cancelled.ids[0]!)]).toEqual([null, null]);
+  });
+
+  it('ends the leases of its batch when a subscription\'s work fails unexpectedly, and stops with that failure', async () => {
+    const placed = await order([orderLine(DEMO_REFS.subscription, 3)]);
+    // The first unit of work leases the batch; the second (one subscription's work) fails.
+    let runs = 0;
+    const failing: UnitsOfWork = {
+      run: (work) => (++runs === 2 ? Promise.reject(new Error('connection lost')) : t.app.units.run(work)),
+      counts: () => t.app.units.counts(),
+    };
+    t.clock.set(EXPIRY);
+    await expect(t.app.subscriptions.runDue(failing)).rejects.toThrow('connection lost');
+    expect(await Promise.all(placed.ids.map(leaseOf))).toEqual([null, null, null]);
+    // Another run (another worker) takes at once what the failed one left.
+    expect(await runDueAt(EXPIRY)).toEqual({ renewed: 1, failed: 0, expired: 0 });
   });
 });
 

@@ -278,9 +278,15 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
         const lease = { now: now.toISOString(), until: new Date(now.getTime() + WORKER_LEASE_MS).toISOString(), afterId, limit: WORK_IN_FLIGHT };
         const ids = await units.run((tx) => leaseDueSubscriptions(tx, lease, rowLocks));
         if (ids.length === 0) return run;
-        const outcomes = await Promise.all(ids.map((id) => workOn(units, id)));
-        for (const outcome of outcomes) if (outcome) run[outcome] += 1;
+        const outcomes = await Promise.allSettled(ids.map((id) => workOn(units, id)));
+        // Every unit has ended before the leases do, and they end even when one failed unexpectedly: the
+        // run stops with that failure, and the rest of the batch is not kept from other workers until
+        // the leases run out.
         await units.run((tx) => endLeases(tx, ids));
+        for (const outcome of outcomes) {
+          if (outcome.status === 'rejected') throw outcome.reason;
+          if (outcome.value) run[outcome.value] += 1;
+        }
         afterId = ids.at(-1)!;
       }
     },
