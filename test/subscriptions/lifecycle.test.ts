@@ -117,6 +117,25 @@ describe('starting subscriptions', () => {
   });
 });
 
+describe('what a renewal costs', () => {
+  it('renews each due subscription in the same few statements whatever how many are due: five on PostgreSQL (seven round trips with its transaction)', async () => {
+    // Two runs, of three due subscriptions and of six: what a run costs besides its renewals (the lease,
+    // its end, a catalog read) is the same in both and falls out of the difference.
+    const statementsOfRun = async (at: string, due: number) => {
+      for (let i = 0; i < 3; i++) await order([DEMO_REFS.subscription]);
+      t.clock.set(at);
+      const counting = countingDb(t.app.db);
+      expect(await t.app.subscriptions.runDue(transactionPerUnit(counting.db))).toEqual({ renewed: due, failed: 0, expired: 0 });
+      return counting.count();
+    };
+    const three = await statementsOfRun('2027-05-31T10:00:00.000Z', 3);
+    // The first three renew again (their second term) with three ordered since.
+    const six = await statementsOfRun('2028-05-31T10:00:00.000Z', 6);
+    // On SQLite statements cost no round trip, and an order's run one after another (runTogether).
+    expect((six - three) / 3).toBe(onPostgres ? 5 : 13);
+  });
+});
+
 describe('worker leases', () => {
   const EXPIRY = '2027-05-31T10:00:00.000Z';
   /** Whether a PostgreSQL session of this database waits for a row lock. */

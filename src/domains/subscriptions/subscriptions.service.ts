@@ -14,7 +14,7 @@ import {
   assertTransition, expirationOf, isClosed, renewalOrderNumber, renewOpensAt, RETRY_EVERY_MS, type SubscriptionStatus,
 } from './subscription.js';
 import {
-  claimForWorker, countSubscriptionsOfOrder, endLeases, findSubscription, insertSubscriptions, leaseDueSubscriptions, lockSubscription, type SubscriptionRow,
+  claimForWorker, endLeases, findSubscription, insertSubscriptions, leaseDueSubscriptions, lockSubscription, type LockedSubscription, type SubscriptionRow,
 } from './subscriptions.repository.js';
 
 export type SubscriptionsDeps = {
@@ -91,14 +91,13 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
    * the new expiration one period after the old one, ACTIVE again, `subscription.renewed`.
    * Throws RenewalUnavailable (no stock, no price) and a unique violation when the term is taken.
    */
-  async function renewTerm(tx: Tx, row: SubscriptionRow): Promise<RenewalAnswer> {
+  async function renewTerm(tx: Tx, row: LockedSubscription): Promise<RenewalAnswer> {
     const now = clock.now();
     const generation = row.generation + 1;
     const product = (await catalog.findProducts(tx, [row.product_ref])).get(row.product_ref);
     const price = product?.prices.find((p) => p.currency === row.currency);
     const endUserMinor = renewalMinor(product, row.currency);
     if (!product || !price || endUserMinor === undefined) throw new RenewalUnavailable();
-    const subscriptions = await countSubscriptionsOfOrder(tx, row.order_number);
     const expiration = expirationOf(new Date(row.anchor_at), row.period, generation).toISOString();
     // The term row, the subscription's new state and its event go in the order's statement.
     const renewedBy = ({ orderNumber, partnerOrderNumber }: RenewalOrder): CompiledQuery[] => {
@@ -120,7 +119,7 @@ export function subscriptionsService({ clock, orders, catalog, graceDays, rowLoc
         partnerId: row.partner_id, posId: row.pos_id, originalOrderNumber: row.order_number,
         // `{pon}-{generation}`; the partner may have used it for an order of its own: the long form is unique.
         partnerOrderNumber: {
-          preferred: renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, subscriptions),
+          preferred: renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, row.order_subscriptions),
           fallback: renewalOrderNumber(row.partner_order_number, row.subscription_id, generation, 2),
         },
         product: { ...product, retailerMinor: price.retailer }, endUserMinor, currency: row.currency, subscriptionId: row.subscription_id,
