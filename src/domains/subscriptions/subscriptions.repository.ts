@@ -15,19 +15,24 @@ function orderSubscriptions(eb: ExpressionBuilder<Database, 'subscriptions'>) {
     .$asScalar().$notNull().as('order_subscriptions');
 }
 
+/** A subscription's row locked by a no-op UPDATE … RETURNING (it locks on both engines), with its order's count. */
+function lockById(tx: Tx, subscriptionId: number) {
+  return tx.updateTable('subscriptions')
+    .set((eb) => ({ status: eb.ref('status') }))
+    .where('subscription_id', '=', subscriptionId)
+    .returningAll()
+    .returning(orderSubscriptions);
+}
+
 /**
  * A partner's subscription by its original order's partnerOrderNumber and id, with its row locked
  * until the transaction ends (a no-op UPDATE … RETURNING locks on both engines): a renew call and a
  * worker, or two calls, take turns and each sees what the other committed.
  */
 export async function lockSubscription(tx: Tx, partnerId: number, partnerOrderNumber: string, subscriptionId: number): Promise<LockedSubscription | undefined> {
-  return tx.updateTable('subscriptions')
-    .set((eb) => ({ status: eb.ref('status') }))
-    .where('subscription_id', '=', subscriptionId)
+  return lockById(tx, subscriptionId)
     .where('partner_id', '=', partnerId)
     .where('partner_order_number', '=', partnerOrderNumber)
-    .returningAll()
-    .returning(orderSubscriptions)
     .executeTakeFirst();
 }
 
@@ -53,12 +58,7 @@ export async function claimForWorker(tx: Tx, subscriptionId: number, postgres: b
     return tx.selectFrom('subscriptions').selectAll('subscriptions').select(orderSubscriptions)
       .where('subscription_id', '=', subscriptionId).forUpdate().executeTakeFirst();
   }
-  return tx.updateTable('subscriptions')
-    .set((eb) => ({ status: eb.ref('status') }))
-    .where('subscription_id', '=', subscriptionId)
-    .returningAll()
-    .returning(orderSubscriptions)
-    .executeTakeFirst();
+  return lockById(tx, subscriptionId).executeTakeFirst();
 }
 
 /**
